@@ -1,0 +1,48 @@
+// The one definition of Sluice's configuration: strict (unknown keys are errors), defaults here, units in names.
+import { z } from 'zod';
+import { DEFAULT_LIMITS } from '../core/limits.js';
+
+const sourceSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (starting with a letter or digit)').describe('Source name, used in metrics and queries.'),
+  write_keys: z.array(z.string().min(8, 'a write key has at least 8 characters')).min(1).describe('Write keys that send to this source.'),
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default('0.0.0.0').describe('Address to listen on.'),
+      port: z.number().int().min(0).max(65535).default(8080).describe('Port to listen on (PORT overrides).'),
+      trusted_proxies: z.array(z.string()).default([]).describe('Addresses or CIDRs whose X-Forwarded-For is believed.'),
+      shutdown_timeout_ms: z.number().int().positive().default(10_000).describe('How long a graceful shutdown may take before exit.'),
+    })
+    .prefault({}),
+  data_dir: z.string().default('./data').describe('Where the embedded store lives (SLUICE_DATA_DIR overrides).'),
+  admin_token: z.string().min(16).optional().describe('Token for the admin API (SLUICE_ADMIN_TOKEN overrides); generated when absent.'),
+  sources: z.array(sourceSchema).default([]).describe('Named sources and their write keys.'),
+  limits: z
+    .strictObject({
+      max_message_bytes: z.number().int().positive().default(DEFAULT_LIMITS.max_message_bytes),
+      max_batch_bytes: z.number().int().positive().default(DEFAULT_LIMITS.max_batch_bytes),
+      max_batch_items: z.number().int().positive().default(DEFAULT_LIMITS.max_batch_items),
+      max_depth: z.number().int().min(2).default(DEFAULT_LIMITS.max_depth),
+      max_string_bytes: z.number().int().positive().default(DEFAULT_LIMITS.max_string_bytes),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      backend: z.literal('sqlite').default('sqlite').describe('Where the log lives. sqlite is the embedded default.'),
+      dedupe_window_hours: z.number().positive().default(24).describe('A (source, messageId) seen within this window is stored once.'),
+      retention_hours: z.number().positive().default(168).describe('Events older than this are dropped once every consumer has read them.'),
+      max_rows_per_commit: z.number().int().positive().default(10_000).describe('Rows one group commit may carry.'),
+      max_queued_bytes: z.number().int().positive().default(32 * 1024 * 1024).describe('Event bytes waiting for the disk before requests get 429.'),
+      keep_rejects: z.number().int().positive().default(100_000).describe('Rows the reject log keeps.'),
+    })
+    .prefault({}),
+  privacy: z
+    .strictObject({
+      anonymize_ip: z.boolean().default(false).describe('Zero the last octet (IPv4) or 80 bits (IPv6) of context.ip.'),
+    })
+    .prefault({}),
+});
+
+export type SluiceConfig = z.infer<typeof configSchema>;

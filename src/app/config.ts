@@ -1,0 +1,94 @@
+// Loads the configuration: file (YAML or JSON), then environment, then flags; validates it against the schema and
+// freezes it. The only place that reads process.env.
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type SluiceConfig } from './config-schema.js';
+
+export interface ConfigOverrides {
+  configPath?: string;
+  port?: number;
+  dataDir?: string;
+  host?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
+    super(`${message}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET_REF = /\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+/** Replaces `${{ secrets.NAME }}` in every string with the environment variable NAME; missing ones are errors. */
+function resolveSecrets(value: unknown, env: NodeJS.ProcessEnv, path: string, missing: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(SECRET_REF, (_m, name: string) => {
+      const v = env[name];
+      if (v === undefined) {
+        missing.push(`${path || '(root)'}: secret ${name} is not set in the environment`);
+        return '';
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveSecrets(v, env, `${path}[${i}]`, missing));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveSecrets(v, env, path ? `${path}.${k}` : k, missing)]));
+  }
+  return value;
+}
+
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): { config: Readonly<SluiceConfig>; path: string | undefined } {
+  const path = overrides.configPath ?? env.SLUICE_CONFIG ?? (existsSync('sluice.yaml') ? 'sluice.yaml' : undefined);
+  let raw: unknown = {};
+  if (path !== undefined) {
+    if (!existsSync(path)) throw new ConfigError(`config file ${path} does not exist`, []);
+    try {
+      raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
+    } catch (err) {
+      throw new ConfigError(`config file ${path} is not valid YAML`, [(err as Error).message]);
+    }
+  }
+  const missing: string[] = [];
+  raw = resolveSecrets(raw, env, '', missing);
+  if (missing.length > 0) throw new ConfigError(`config file ${path} names secrets that are not set`, missing);
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`config${path ? ` file ${path}` : ''} is invalid`, problems);
+  }
+  const config = parsed.data;
+  if (env.PORT !== undefined && env.PORT !== '') config.server.port = Number(env.PORT);
+  if (env.SLUICE_DATA_DIR) config.data_dir = env.SLUICE_DATA_DIR;
+  if (env.SLUICE_ADMIN_TOKEN) config.admin_token = env.SLUICE_ADMIN_TOKEN;
+  if (overrides.port !== undefined) config.server.port = overrides.port;
+  if (overrides.host !== undefined) config.server.host = overrides.host;
+  if (overrides.dataDir !== undefined) config.data_dir = overrides.dataDir;
+  if (!Number.isInteger(config.server.port) || config.server.port < 0 || config.server.port > 65535) {
+    throw new ConfigError('config is invalid', [`server.port: ${config.server.port} is not a port number`]);
+  }
+  const seen = new Map<string, string>();
+  const problems: string[] = [];
+  config.sources.forEach((s, i) => {
+    for (const k of s.write_keys) {
+      const other = seen.get(k);
+      if (other !== undefined) problems.push(`sources[${i}].write_keys: a key is used by both ${other} and ${s.name}`);
+      seen.set(k, s.name);
+    }
+  });
+  if (problems.length > 0) throw new ConfigError('config is invalid', problems);
+  return { config: deepFreeze(config), path };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,48 @@
+// Prometheus metrics. Names follow core/telemetry.ts's vocabulary: received, duplicates, rejected (with a reason).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import client from 'prom-client';
+import type { IngestTelemetry } from '../core/telemetry.js';
+
+export class Metrics implements IngestTelemetry {
+  readonly registry = new client.Registry();
+  private readonly receivedTotal = new client.Counter({ name: 'sluice_events_received_total', help: 'Events appended to the log, by source and type.', labelNames: ['source', 'type'], registers: [this.registry] });
+  private readonly duplicateTotal = new client.Counter({ name: 'sluice_events_duplicate_total', help: 'Events already in the log (same source and messageId within the window); answered 200, stored once.', labelNames: ['source'], registers: [this.registry] });
+  private readonly rejectedTotal = new client.Counter({ name: 'sluice_events_rejected_total', help: 'Messages or requests refused, by reason (an error code; see docs/errors.md).', labelNames: ['reason'], registers: [this.registry] });
+  readonly rejectLogDropped = new client.Counter({ name: 'sluice_reject_log_dropped_total', help: 'Reject-log rows not written because the writer was saturated or down (the rejection itself is still counted).', registers: [this.registry] });
+  readonly requestSeconds = new client.Histogram({ name: 'sluice_http_request_duration_seconds', help: 'HTTP request latency, by route and status code.', labelNames: ['route', 'status'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
+  readonly commitSeconds = new client.Histogram({ name: 'sluice_log_commit_duration_seconds', help: 'Time from sending a group to the writer to its durable commit.', buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
+  readonly commitRows = new client.Histogram({ name: 'sluice_log_commit_rows', help: 'Events appended per group commit.', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000], registers: [this.registry] });
+  readonly commitFailures = new client.Counter({ name: 'sluice_log_commit_failures_total', help: 'Group commits that failed (their requests got 503).', registers: [this.registry] });
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry });
+    this.loopDelay.enable();
+    const delay = this.loopDelay;
+    new client.Gauge({
+      name: 'sluice_event_loop_delay_p99_seconds',
+      help: 'p99 event-loop delay since the previous scrape.',
+      registers: [this.registry],
+      collect() {
+        this.set(delay.percentile(99) / 1e9);
+        delay.reset();
+      },
+    });
+  }
+
+  received(source: string, type: string, n: number): void {
+    this.receivedTotal.inc({ source, type }, n);
+  }
+
+  duplicates(source: string, n: number): void {
+    this.duplicateTotal.inc({ source }, n);
+  }
+
+  rejected(reason: string, n: number): void {
+    this.rejectedTotal.inc({ reason }, n);
+  }
+
+  stop(): void {
+    this.loopDelay.disable();
+  }
+}

@@ -1,0 +1,87 @@
+// Builds the HTTP server: the tracking API, health, metrics and the admin API, with one error vocabulary.
+import cors from '@fastify/cors';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { SluiceError } from '../core/errors.js';
+import type { Log } from '../log/log.js';
+import { registerRawJsonBodies } from '../sources/http/body.js';
+import { registerTrackingApi } from '../sources/http/tracking-api.js';
+import type { RejectLog } from '../sources/reject-log.js';
+import { registerAdminApi } from './admin-api.js';
+import type { SluiceConfig } from './config-schema.js';
+import { retryAfterSeconds, toSluiceError } from './http-errors.js';
+import type { Metrics } from './metrics.js';
+
+export interface ServerDeps {
+  config: Readonly<SluiceConfig>;
+  log: Log;
+  rejects: RejectLog;
+  metrics: Metrics;
+  logger: Logger;
+  adminToken: string;
+}
+
+const ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding', 'x-retry-count', 'anonymousid', 'sentat'];
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const { config, metrics } = deps;
+  const limits = config.limits;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.server.trusted_proxies.length > 0 ? [...config.server.trusted_proxies] : false,
+    bodyLimit: limits.max_batch_bytes,
+    // Keep-alive sockets of idle SDKs must not hold a graceful shutdown open.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  await app.register(cors, {
+    origin: true,
+    credentials: true,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ALLOWED_HEADERS,
+    maxAge: 86_400,
+  });
+  registerRawJsonBodies(app, limits.max_batch_bytes);
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requestSeconds.observe({ route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const e = toSluiceError(err, limits.max_batch_bytes);
+    if (e.code === 'internal') request.log.error({ err }, 'request failed');
+    metrics.rejected(e.code, 1);
+    // Refusals that are final for the data (4xx) go to the reject log; 429/503 are retried by the client.
+    if (e.status < 429 && request.url.startsWith('/v1/')) {
+      deps.rejects.record([{ at: Date.now(), source: null, code: e.code, field: e.field ?? null, index: e.index ?? null, message: e.message, sample: null }]);
+    }
+    const retryAfter = retryAfterSeconds(e);
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
+    void reply.code(e.status).send({ success: false, error: e.toJSON() });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ success: false, error: new SluiceError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toJSON() });
+  });
+
+  registerTrackingApi(app, {
+    writeKeys: new Map(config.sources.flatMap((s) => s.write_keys.map((k) => [k, s.name] as const))),
+    limits,
+    anonymizeIp: config.privacy.anonymize_ip,
+    log: deps.log,
+    rejects: deps.rejects,
+    telemetry: metrics,
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const ready = deps.log.ready();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', backends: { log: { type: config.log.backend, ready } } });
+  });
+  app.get('/metrics', async (_req, reply) => {
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  registerAdminApi(app, { adminToken: deps.adminToken, log: deps.log, rejects: deps.rejects });
+  return app;
+}

@@ -1,0 +1,116 @@
+// The composition root: reads the config, opens the log, wires the server, and stops it all in order.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
+import { type ConfigOverrides, loadConfig } from './config.js';
+import type { SluiceConfig } from './config-schema.js';
+import { Metrics } from './metrics.js';
+import { buildServer } from './server.js';
+
+export interface Sluice {
+  url: string;
+  config: Readonly<SluiceConfig>;
+  app: FastifyInstance;
+  log: SqliteLog;
+  adminToken: string;
+  /** Write key of the development source, when Sluice created one. */
+  devWriteKey: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends ConfigOverrides {
+  logger?: Logger;
+  /** Where start-up lines (write key, admin token, address) go. */
+  announce?: (line: string) => void;
+}
+
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
+/** A secret kept in the data dir so it survives restarts: created once, then read back. */
+function persistentSecret(dataDir: string, file: string): string {
+  const path = join(dataDir, file);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = randomBytes(16).toString('hex');
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export function createLogger(): Logger {
+  return pino({
+    level: process.env.LOG_LEVEL ?? 'info',
+    redact: { paths: ['req.headers.authorization', 'writeKey', '*.writeKey', 'write_keys', '*.write_keys', 'admin_token', '*.admin_token'], censor: '[redacted]' },
+  });
+}
+
+export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
+  const announce = opts.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const loaded = loadConfig(opts);
+  let config = loaded.config;
+  const dataDir = resolve(config.data_dir);
+  mkdirSync(dataDir, { recursive: true });
+
+  let devWriteKey: string | undefined;
+  if (config.sources.length === 0) {
+    // No sources configured: a development source, so a newcomer can send events at once.
+    devWriteKey = persistentSecret(dataDir, 'dev-write-key');
+    config = Object.freeze({ ...config, sources: Object.freeze([Object.freeze({ name: 'default', write_keys: Object.freeze([devWriteKey]) })]) }) as Readonly<SluiceConfig>;
+  }
+  const adminToken = config.admin_token ?? persistentSecret(dataDir, 'admin-token');
+
+  const logger = opts.logger ?? createLogger();
+  const metrics = new Metrics();
+  const log = new SqliteLog({
+    path: join(dataDir, 'sluice.db'),
+    dedupe_window_ms: config.log.dedupe_window_hours * 3_600_000,
+    retention_ms: config.log.retention_hours * 3_600_000,
+    maxRowsPerCommit: config.log.max_rows_per_commit,
+    maxQueuedBytes: config.log.max_queued_bytes,
+    keep_rejects: config.log.keep_rejects,
+    onCommit: ({ rows, ms, ok }) => {
+      if (!ok) metrics.commitFailures.inc();
+      metrics.commitSeconds.observe(ms / 1000);
+      if (rows > 0) metrics.commitRows.observe(rows);
+    },
+    onRejectLogDrop: (n) => metrics.rejectLogDropped.inc(n),
+  });
+  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken });
+  await app.listen({ host: config.server.host, port: config.server.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
+  const url = `http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${port}`;
+
+  const pruneTimer = setInterval(() => {
+    log.prune().then(
+      (n) => n > 0 && logger.info({ dropped: n }, 'retention dropped old events'),
+      (err: unknown) => logger.warn({ err }, 'retention prune failed'),
+    );
+  }, PRUNE_EVERY_MS);
+  pruneTimer.unref();
+
+  if (devWriteKey !== undefined) announce(`write key: ${devWriteKey}`);
+  if (config.admin_token === undefined) announce(`admin token: ${adminToken}`);
+  announce(`listening on ${url}`);
+  logger.info({ url, dataDir, sources: config.sources.map((s) => s.name), config: loaded.path ?? null }, 'sluice started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    config,
+    app,
+    log,
+    adminToken,
+    devWriteKey,
+    close() {
+      closing ??= (async () => {
+        clearInterval(pruneTimer);
+        await app.close(); // stop accepting; in-flight requests finish and their appends commit
+        await log.close(); // flush what is queued, stop the writer
+        metrics.stop();
+      })();
+      return closing;
+    },
+  };
+}

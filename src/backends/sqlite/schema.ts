@@ -1,0 +1,52 @@
+// The embedded store's tables, created on open. user_version numbers the migrations.
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+  );
+  -- Two generations of (source, messageId) keys: lookups check both, rotation empties the older one in O(1).
+  CREATE TABLE seen_0 (source TEXT NOT NULL, message_id TEXT NOT NULL, PRIMARY KEY (source, message_id)) WITHOUT ROWID;
+  CREATE TABLE seen_1 (source TEXT NOT NULL, message_id TEXT NOT NULL, PRIMARY KEY (source, message_id)) WITHOUT ROWID;
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE consumers (name TEXT PRIMARY KEY, cursor INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE retries (
+    consumer TEXT NOT NULL, seq INTEGER NOT NULL, due_at INTEGER NOT NULL, attempt INTEGER NOT NULL,
+    PRIMARY KEY (consumer, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY,
+    consumer TEXT NOT NULL, seq INTEGER NOT NULL, source TEXT NOT NULL, message_id TEXT NOT NULL, type TEXT NOT NULL,
+    received_at INTEGER NOT NULL, body TEXT NOT NULL, reason TEXT NOT NULL, attempt INTEGER NOT NULL, at INTEGER NOT NULL
+  );
+  CREATE INDEX dead_letters_by_consumer ON dead_letters (consumer, id);
+  CREATE TABLE rejects (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL, source TEXT, code TEXT NOT NULL, field TEXT, item_index INTEGER, message TEXT NOT NULL,
+    sample TEXT
+  );
+  `,
+];
+
+export function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** Pragmas for every connection: WAL so readers never block the writer. */
+export function configure(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -32000');
+}

@@ -1,0 +1,120 @@
+// A consumer of the SQLite log: reads through the main thread's read connection (WAL readers never block the
+// writer) and writes its cursor, retries and dead letters through the writer, in the same group commits as appends.
+import type Database from 'better-sqlite3';
+import type { LoggedEvent } from '../../core/event.js';
+import { CursorTracker } from '../../log/cursor-tracker.js';
+import type { Consumer, DeadLetter, Delivery, ReadOptions } from '../../log/log.js';
+import type { Wakeup } from '../../log/wakeup.js';
+import type { WriterClient } from './writer-client.js';
+
+type EventRow = { seq: number; source: string; message_id: string; type: string; received_at: number; body: string };
+
+export function toLoggedEvent(r: EventRow): LoggedEvent {
+  return { seq: r.seq, source: r.source, messageId: r.message_id, type: r.type, receivedAt: r.received_at, body: r.body };
+}
+
+export class SqliteConsumer implements Consumer {
+  private readonly tracker: CursorTracker;
+  /** Retry deliveries out now: their seq is below the cursor, so they are tracked apart. */
+  private readonly retriesOut = new Set<number>();
+  private readonly st;
+
+  constructor(
+    readonly name: string,
+    cursor: number,
+    db: Database.Database,
+    private readonly writer: WriterClient,
+    private readonly wakeup: Wakeup,
+  ) {
+    this.tracker = new CursorTracker(cursor);
+    this.st = {
+      next: db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      due: db.prepare(
+        `SELECT e.seq, e.source, e.message_id, e.type, e.received_at, e.body, r.attempt FROM retries r
+         JOIN events e ON e.seq = r.seq WHERE r.consumer = ? AND r.due_at <= ? ORDER BY r.due_at, r.seq LIMIT ?`,
+      ),
+      nextDue: db.prepare('SELECT MIN(due_at) FROM retries WHERE consumer = ?').pluck(),
+      dead: db.prepare('SELECT * FROM dead_letters WHERE consumer = ? ORDER BY id DESC LIMIT ?'),
+      head: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck(),
+      countAfter: db.prepare('SELECT COUNT(*) FROM events WHERE seq > ?').pluck(),
+    };
+  }
+
+  async read(max: number, opts: ReadOptions = {}): Promise<Delivery[]> {
+    const deadline = Date.now() + (opts.waitMs ?? 0);
+    for (;;) {
+      const got = this.readNow(max);
+      const left = deadline - Date.now();
+      if (got.length > 0 || left <= 0 || opts.signal?.aborted) return got;
+      const nextDue = this.st.nextDue.get(this.name) as number | null;
+      const untilDue = nextDue === null ? left : Math.max(1, nextDue - Date.now());
+      await this.wakeup.wait(Math.min(left, untilDue), opts.signal);
+    }
+  }
+
+  private readNow(max: number): Delivery[] {
+    const out: Delivery[] = [];
+    const due = this.st.due.all(this.name, Date.now(), max) as (EventRow & { attempt: number })[];
+    for (const r of due) {
+      if (this.retriesOut.has(r.seq)) continue;
+      this.retriesOut.add(r.seq);
+      out.push({ event: toLoggedEvent(r), attempt: r.attempt });
+    }
+    if (out.length < max) {
+      const rows = this.st.next.all(this.tracker.readPos, max - out.length) as EventRow[];
+      for (const r of rows) {
+        this.tracker.handOut(r.seq);
+        out.push({ event: toLoggedEvent(r), attempt: 1 });
+      }
+    }
+    return out;
+  }
+
+  /** Settles one delivery; returns the write that records it (if any) without waiting for it. */
+  private settle(d: Delivery, ops: Promise<unknown>[]): void {
+    const seq = d.event.seq;
+    if (this.retriesOut.delete(seq)) {
+      ops.push(this.writer.submit({ k: 'settleRetry', consumer: this.name, seq }));
+    } else if (this.tracker.settle(seq)) {
+      ops.push(this.writer.submit({ k: 'cursor', consumer: this.name, seq: this.tracker.cursor }));
+    }
+  }
+
+  async ack(deliveries: readonly Delivery[]): Promise<void> {
+    const ops: Promise<unknown>[] = [];
+    for (const d of deliveries) this.settle(d, ops);
+    await Promise.all(ops);
+  }
+
+  async retry(d: Delivery, delayMs: number): Promise<void> {
+    const seq = d.event.seq;
+    // The retry row is written before the cursor moves past it (same or earlier group), so a crash cannot lose it.
+    const ops: Promise<unknown>[] = [
+      this.writer.submit({ k: 'retry', consumer: this.name, seq, dueAt: Date.now() + delayMs, attempt: d.attempt + 1 }),
+    ];
+    if (this.retriesOut.delete(seq)) {
+      // Still a retry: the row was just rewritten with its new due time.
+    } else if (this.tracker.settle(seq)) {
+      ops.push(this.writer.submit({ k: 'cursor', consumer: this.name, seq: this.tracker.cursor }));
+    }
+    await Promise.all(ops);
+    if (delayMs <= 0) this.wakeup.notify();
+  }
+
+  async deadLetter(d: Delivery, reason: string): Promise<void> {
+    const ops: Promise<unknown>[] = [
+      this.writer.submit({ k: 'dead', consumer: this.name, event: d.event, reason, attempt: d.attempt, at: Date.now() }),
+    ];
+    this.settle(d, ops);
+    await Promise.all(ops);
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    const rows = this.st.dead.all(this.name, limit) as (EventRow & { consumer: string; reason: string; attempt: number; at: number })[];
+    return rows.map((r) => ({ consumer: r.consumer, event: toLoggedEvent(r), reason: r.reason, attempt: r.attempt, at: r.at }));
+  }
+
+  async lag(): Promise<number> {
+    return Number(this.st.countAfter.get(this.tracker.cursor));
+  }
+}

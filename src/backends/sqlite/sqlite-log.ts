@@ -1,0 +1,128 @@
+// The embedded Log: SQLite in WAL mode, one writer thread with group commit, reads on the main thread.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { LogRecord, LoggedEvent } from '../../core/event.js';
+import type { AppendResult, Consumer, ConsumerOptions, Log, LogSettings, LogStats } from '../../log/log.js';
+import { Wakeup } from '../../log/wakeup.js';
+import type { RejectEntry, RejectLog, RejectQuery } from '../../sources/reject-log.js';
+import { configure, migrate } from './schema.js';
+import { SqliteConsumer, toLoggedEvent } from './sqlite-consumer.js';
+import { type CommitObserver, WriterClient, type WriterLimits } from './writer-client.js';
+
+export interface SqliteLogOptions extends LogSettings, WriterLimits {
+  path: string;
+  /** Reject-log rows kept; older ones are trimmed on prune. */
+  keep_rejects: number;
+  onCommit?: CommitObserver;
+  /** Called when a reject-log write could not be queued or failed (counted by the caller). */
+  onRejectLogDrop?: (n: number) => void;
+}
+
+const MAX_PENDING_REJECTS = 10_000;
+
+export class SqliteLog implements Log, RejectLog {
+  private readonly db: Database.Database;
+  private readonly writer: WriterClient;
+  private readonly wakeup = new Wakeup();
+  private readonly consumers = new Map<string, SqliteConsumer>();
+  private pendingRejects = 0;
+  private readonly st;
+
+  constructor(private readonly opts: SqliteLogOptions) {
+    mkdirSync(dirname(opts.path), { recursive: true });
+    this.db = new Database(opts.path);
+    configure(this.db);
+    migrate(this.db);
+    this.writer = new WriterClient({ path: opts.path, dedupeWindowMs: opts.dedupe_window_ms }, opts, opts.onCommit);
+    this.st = {
+      cursor: this.db.prepare('SELECT cursor FROM consumers WHERE name = ?').pluck(),
+      head: this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck(),
+      count: this.db.prepare('SELECT COUNT(*) FROM events').pluck(),
+      scan: this.db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+    };
+  }
+
+  async append(records: readonly LogRecord[]): Promise<AppendResult> {
+    let bytes = 0;
+    for (const r of records) bytes += r.body.length;
+    const seqs = (await this.writer.submit({ k: 'append', records }, bytes, records.length)) as (number | null)[];
+    let stored = 0;
+    for (const s of seqs) if (s !== null) stored++;
+    if (stored > 0) this.wakeup.notify();
+    return { seqs, stored, duplicates: seqs.length - stored };
+  }
+
+  async consumer(name: string, opts: ConsumerOptions = {}): Promise<Consumer> {
+    const open = this.consumers.get(name);
+    if (open) return open;
+    let cursor = this.st.cursor.get(name) as number | undefined;
+    if (cursor === undefined) {
+      cursor = opts.startAt === 'now' ? Number(this.st.head.get()) : 0;
+      await this.writer.submit({ k: 'cursor', consumer: name, seq: cursor });
+    }
+    const c = new SqliteConsumer(name, cursor, this.db, this.writer, this.wakeup);
+    this.consumers.set(name, c);
+    return c;
+  }
+
+  async scan(afterSeq: number, limit: number): Promise<LoggedEvent[]> {
+    return (this.st.scan.all(afterSeq, limit) as Parameters<typeof toLoggedEvent>[0][]).map(toLoggedEvent);
+  }
+
+  async prune(now = Date.now()): Promise<number> {
+    return (await this.writer.submit({ k: 'prune', cutoff: now - this.opts.retention_ms, keepRejects: this.opts.keep_rejects })) as number;
+  }
+
+  async stats(): Promise<LogStats> {
+    return { headSeq: Number(this.st.head.get()), events: Number(this.st.count.get()) };
+  }
+
+  ready(): boolean {
+    return this.writer.healthy;
+  }
+
+  get pendingBytes(): number {
+    return this.writer.pendingBytes;
+  }
+
+  record(entries: readonly RejectEntry[]): void {
+    if (entries.length === 0) return;
+    if (this.pendingRejects + entries.length > MAX_PENDING_REJECTS || !this.writer.healthy) {
+      this.opts.onRejectLogDrop?.(entries.length);
+      return;
+    }
+    this.pendingRejects += entries.length;
+    const rows = entries.map((e) => ({ at: e.at, source: e.source, code: e.code, field: e.field, itemIndex: e.index, message: e.message, sample: e.sample }));
+    this.writer.submit({ k: 'reject', rows }).then(
+      () => {
+        this.pendingRejects -= entries.length;
+      },
+      () => {
+        this.pendingRejects -= entries.length;
+        this.opts.onRejectLogDrop?.(entries.length);
+      },
+    );
+  }
+
+  async list(q: RejectQuery = {}): Promise<RejectEntry[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.source !== undefined) {
+      where.push('source = ?');
+      args.push(q.source);
+    }
+    if (q.code !== undefined) {
+      where.push('code = ?');
+      args.push(q.code);
+    }
+    const sql = `SELECT at, source, code, field, item_index AS "index", message, sample FROM rejects ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return this.db.prepare(sql).all(...args, Math.min(q.limit ?? 100, 10_000)) as RejectEntry[];
+  }
+
+  async close(): Promise<void> {
+    this.wakeup.notify();
+    await this.writer.close();
+    this.db.close();
+  }
+}

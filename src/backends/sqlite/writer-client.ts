@@ -1,0 +1,147 @@
+// Main-thread side of the writer: queues operations and ships them in groups (group commit). While one group is
+// being committed, everything that arrives waits for the next; so under load many requests share one fsync, and an
+// idle server commits a lone request at once. Bytes waiting are capped: past the cap, appends fail fast with
+// 'overloaded' (429) instead of growing memory without bound.
+import { Worker } from 'node:worker_threads';
+import { SluiceError } from '../../core/errors.js';
+import type { OpResult, WriteOp, WriterInit, WriterReply } from './writer-protocol.js';
+
+interface Pending {
+  op: WriteOp;
+  rows: number;
+  bytes: number;
+  resolve: (r: OpResult) => void;
+  reject: (e: Error) => void;
+}
+
+export interface WriterLimits {
+  /** Rows appended in one transaction, at most. */
+  maxRowsPerCommit: number;
+  /** Bytes of event bodies queued or being committed, at most. */
+  maxQueuedBytes: number;
+}
+
+export interface CommitObserver {
+  (info: { rows: number; ops: number; ms: number; ok: boolean }): void;
+}
+
+export class WriterClient {
+  private readonly worker: Worker;
+  private queue: Pending[] = [];
+  private inFlight: Pending[] | null = null;
+  private inFlightStarted = 0;
+  private queuedBytes = 0;
+  private nextId = 1;
+  private failed: Error | null = null;
+  private closing = false;
+  private closed: Promise<void> | null = null;
+  private closeResolve: (() => void) | null = null;
+
+  constructor(
+    init: WriterInit,
+    private readonly limits: WriterLimits,
+    private readonly onCommit: CommitObserver = () => {},
+  ) {
+    // Under tsx (tests, dev) this module is TypeScript; compiled, it is JavaScript. The worker file follows suit.
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const url = new URL(`./writer-worker${ext}`, import.meta.url);
+    // Node 20 does not carry a parent's --import loader into workers: under tsx, register it in the worker first.
+    this.worker =
+      ext === '.ts'
+        ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData: init })
+        : new Worker(url, { workerData: init });
+    this.worker.on('message', (reply: WriterReply) => this.onReply(reply));
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => {
+      if (!this.closing) this.fail(new Error(`writer thread exited with code ${code}`));
+      this.closeResolve?.();
+    });
+  }
+
+  get healthy(): boolean {
+    return this.failed === null && !this.closing;
+  }
+
+  get pendingBytes(): number {
+    return this.queuedBytes;
+  }
+
+  submit(op: WriteOp, bytes = 0, rows = 0): Promise<OpResult> {
+    if (this.failed !== null || this.closing) {
+      return Promise.reject(new SluiceError('storage_unavailable', this.closing ? 'the log is shutting down' : `the log cannot write: ${this.failed!.message}`));
+    }
+    if (bytes > 0 && this.queuedBytes + bytes > this.limits.maxQueuedBytes) {
+      return Promise.reject(new SluiceError('overloaded', `${this.queuedBytes} bytes are waiting to be written; retry shortly`));
+    }
+    this.queuedBytes += bytes;
+    return new Promise<OpResult>((resolve, reject) => {
+      this.queue.push({ op, rows, bytes, resolve, reject });
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.inFlight !== null || this.queue.length === 0) return;
+    let rows = 0;
+    let n = 0;
+    while (n < this.queue.length) {
+      const next = this.queue[n]!;
+      if (n > 0 && rows + next.rows > this.limits.maxRowsPerCommit) break;
+      rows += next.rows;
+      n++;
+    }
+    const group = this.queue.splice(0, n);
+    this.inFlight = group;
+    this.inFlightStarted = performance.now();
+    this.worker.postMessage({ id: this.nextId++, ops: group.map((p) => p.op), now: Date.now() });
+  }
+
+  private onReply(reply: WriterReply): void {
+    const group = this.inFlight;
+    if (group === null) return;
+    if (reply.id === 0) return;
+    this.inFlight = null;
+    let rows = 0;
+    for (const p of group) {
+      this.queuedBytes -= p.bytes;
+      rows += p.rows;
+    }
+    this.onCommit({ rows, ops: group.length, ms: performance.now() - this.inFlightStarted, ok: reply.ok });
+    if (reply.ok) {
+      group.forEach((p, i) => p.resolve(reply.results[i] ?? null));
+    } else {
+      const err = new SluiceError('storage_unavailable', `the log could not commit: ${reply.error}`);
+      for (const p of group) p.reject(err);
+    }
+    this.flush();
+  }
+
+  private fail(err: Error): void {
+    this.failed = err;
+    const err2 = new SluiceError('storage_unavailable', `the log cannot write: ${err.message}`);
+    for (const p of [...(this.inFlight ?? []), ...this.queue]) p.reject(err2);
+    this.inFlight = null;
+    this.queue = [];
+    this.queuedBytes = 0;
+  }
+
+  /** Lets queued groups commit, then stops the writer thread. */
+  close(): Promise<void> {
+    if (this.closed) return this.closed;
+    this.closed = (async () => {
+      while ((this.inFlight !== null || this.queue.length > 0) && this.failed === null) {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      this.closing = true;
+      if (this.failed !== null) {
+        await this.worker.terminate();
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        this.closeResolve = resolve;
+        this.worker.postMessage({ id: 0, close: true });
+      });
+    })();
+    return this.closed;
+  }
+}

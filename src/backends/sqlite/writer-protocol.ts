@@ -1,0 +1,33 @@
+// Messages between the main thread and the writer thread. All writes go through the one writer, in groups:
+// each group is one transaction and one fsync, however many requests it carries.
+import type { LogRecord, LoggedEvent } from '../../core/event.js';
+
+export interface RejectRow {
+  at: number;
+  source: string | null;
+  code: string;
+  field: string | null;
+  itemIndex: number | null;
+  message: string;
+  sample: string | null;
+}
+
+export type WriteOp =
+  | { k: 'append'; records: readonly LogRecord[] }
+  | { k: 'cursor'; consumer: string; seq: number }
+  | { k: 'retry'; consumer: string; seq: number; dueAt: number; attempt: number }
+  | { k: 'settleRetry'; consumer: string; seq: number }
+  | { k: 'dead'; consumer: string; event: LoggedEvent; reason: string; attempt: number; at: number }
+  | { k: 'reject'; rows: readonly RejectRow[] }
+  | { k: 'prune'; cutoff: number; keepRejects: number };
+
+/** Per op: the seqs for an append (null for a duplicate), the count for a prune, else null. */
+export type OpResult = (number | null)[] | number | null;
+
+export interface WriterInit {
+  path: string;
+  dedupeWindowMs: number;
+}
+
+export type WriterRequest = { id: number; ops: WriteOp[]; now: number } | { id: number; close: true };
+export type WriterReply = { id: number; ok: true; results: OpResult[] } | { id: number; ok: false; error: string };

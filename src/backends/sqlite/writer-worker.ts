@@ -1,0 +1,130 @@
+// The writer thread: owns the only write connection. Each message from the main thread is one group of operations
+// applied in one transaction, committed with synchronous=FULL, so the event loop never waits on an fsync.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { configure } from './schema.js';
+import type { OpResult, WriteOp, WriterInit, WriterReply, WriterRequest } from './writer-protocol.js';
+
+const init = workerData as WriterInit;
+const db = new Database(init.path);
+configure(db);
+// FULL: in WAL mode only FULL fsyncs the WAL on every commit; NORMAL (better-sqlite3's default) may lose the
+// last commits on power loss, and a 200 promises the event is on disk.
+db.pragma('synchronous = FULL');
+
+const st = {
+  insertEvent: db.prepare('INSERT INTO events (source, message_id, type, received_at, body) VALUES (?, ?, ?, ?, ?)'),
+  seen: [0, 1].map((g) => ({
+    has: db.prepare(`SELECT 1 FROM seen_${g} WHERE source = ? AND message_id = ?`).pluck(),
+    add: db.prepare(`INSERT OR IGNORE INTO seen_${g} (source, message_id) VALUES (?, ?)`),
+    clear: db.prepare(`DELETE FROM seen_${g}`),
+  })),
+  getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+  setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+  cursor: db.prepare(
+    'INSERT INTO consumers (name, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
+  ),
+  retry: db.prepare(
+    'INSERT INTO retries (consumer, seq, due_at, attempt) VALUES (?, ?, ?, ?) ON CONFLICT (consumer, seq) DO UPDATE SET due_at = excluded.due_at, attempt = excluded.attempt',
+  ),
+  settleRetry: db.prepare('DELETE FROM retries WHERE consumer = ? AND seq = ?'),
+  dead: db.prepare(
+    'INSERT INTO dead_letters (consumer, seq, source, message_id, type, received_at, body, reason, attempt, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ),
+  reject: db.prepare('INSERT INTO rejects (at, source, code, field, item_index, message, sample) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+  firstKept: db.prepare('SELECT seq FROM events WHERE received_at >= ? ORDER BY seq LIMIT 1').pluck(),
+  maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck(),
+  minCursor: db.prepare('SELECT MIN(cursor) FROM consumers').pluck(),
+  minRetry: db.prepare('SELECT MIN(seq) FROM retries').pluck(),
+  deleteBefore: db.prepare('DELETE FROM events WHERE seq < ?'),
+  trimRejects: db.prepare('DELETE FROM rejects WHERE id <= (SELECT MAX(id) FROM rejects) - ?'),
+};
+
+let generation = Number(st.getMeta.get('dedupe_generation') ?? 0);
+let generationStarted = Number(st.getMeta.get('dedupe_generation_started') ?? 0);
+
+function rotateIfDue(now: number): void {
+  if (generationStarted === 0) {
+    generationStarted = now;
+    st.setMeta.run('dedupe_generation_started', String(now));
+    return;
+  }
+  if (now - generationStarted < init.dedupeWindowMs) return;
+  // The older generation holds keys at least one window old: forget them and start filling it anew.
+  generation = 1 - generation;
+  generationStarted = now;
+  st.seen[generation]!.clear.run();
+  st.setMeta.run('dedupe_generation', String(generation));
+  st.setMeta.run('dedupe_generation_started', String(now));
+}
+
+function apply(op: WriteOp, now: number): OpResult {
+  switch (op.k) {
+    case 'append': {
+      const current = st.seen[generation]!;
+      const previous = st.seen[1 - generation]!;
+      const seqs: (number | null)[] = new Array(op.records.length);
+      for (let i = 0; i < op.records.length; i++) {
+        const r = op.records[i]!;
+        if (previous.has.get(r.source, r.messageId) !== undefined || current.add.run(r.source, r.messageId).changes === 0) {
+          seqs[i] = null;
+          continue;
+        }
+        seqs[i] = Number(st.insertEvent.run(r.source, r.messageId, r.type, r.receivedAt, r.body).lastInsertRowid);
+      }
+      return seqs;
+    }
+    case 'cursor':
+      st.cursor.run(op.consumer, op.seq, now);
+      return null;
+    case 'retry':
+      st.retry.run(op.consumer, op.seq, op.dueAt, op.attempt);
+      return null;
+    case 'settleRetry':
+      st.settleRetry.run(op.consumer, op.seq);
+      return null;
+    case 'dead': {
+      const e = op.event;
+      st.dead.run(op.consumer, e.seq, e.source, e.messageId, e.type, e.receivedAt, e.body, op.reason, op.attempt, op.at);
+      return null;
+    }
+    case 'reject':
+      for (const r of op.rows) st.reject.run(r.at, r.source, r.code, r.field, r.itemIndex, r.message, r.sample);
+      return null;
+    case 'prune':
+      return prune(op.cutoff, op.keepRejects);
+  }
+}
+
+/** Deletes events older than the cutoff, but never one that a consumer has not settled or that awaits a retry. */
+function prune(cutoff: number, keepRejects: number): number {
+  const firstYoung = (st.firstKept.get(cutoff) as number | undefined) ?? Number(st.maxSeq.get()) + 1;
+  const minCursor = st.minCursor.get() as number | null;
+  const minRetry = st.minRetry.get() as number | null;
+  let bound = firstYoung;
+  if (minCursor !== null) bound = Math.min(bound, minCursor + 1);
+  if (minRetry !== null) bound = Math.min(bound, minRetry);
+  st.trimRejects.run(keepRejects);
+  return st.deleteBefore.run(bound).changes;
+}
+
+const runGroup = db.transaction((ops: WriteOp[], now: number): OpResult[] => {
+  rotateIfDue(now);
+  return ops.map((op) => apply(op, now));
+});
+
+parentPort!.on('message', (msg: WriterRequest) => {
+  if ('close' in msg) {
+    db.close();
+    parentPort!.postMessage({ id: msg.id, ok: true, results: [] } satisfies WriterReply);
+    parentPort!.close();
+    return;
+  }
+  let reply: WriterReply;
+  try {
+    reply = { id: msg.id, ok: true, results: runGroup(msg.ops, msg.now) };
+  } catch (err) {
+    reply = { id: msg.id, ok: false, error: (err as Error).message };
+  }
+  parentPort!.postMessage(reply);
+});

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// The sluice command. Parses arguments and calls app/; nothing else.
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../app/config.js';
+import { startSluice } from '../app/start.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port number');
+  return n;
+}
+
+const program = new Command('sluice').description('Self-hosted event tracking pipeline').showHelpAfterError();
+
+program
+  .command('start')
+  .description('start the server (embedded SQLite log by default)')
+  .option('-c, --config <file>', 'config file (default: sluice.yaml if present, or SLUICE_CONFIG)')
+  .option('-p, --port <port>', 'port to listen on (default 8080, or PORT)', port)
+  .option('--host <host>', 'address to listen on (default 0.0.0.0)')
+  .option('-d, --data-dir <dir>', 'where the embedded store lives (default ./data, or SLUICE_DATA_DIR)')
+  .action(async (opts: { config?: string; port?: number; host?: string; dataDir?: string }) => {
+    const overrides: Parameters<typeof startSluice>[0] = {};
+    if (opts.config !== undefined) overrides.configPath = opts.config;
+    if (opts.port !== undefined) overrides.port = opts.port;
+    if (opts.host !== undefined) overrides.host = opts.host;
+    if (opts.dataDir !== undefined) overrides.dataDir = opts.dataDir;
+    const sluice = await startSluice(overrides);
+    let signals = 0;
+    const stop = (signal: string): void => {
+      if (++signals > 1) {
+        sluice.app.log.warn({ signal }, 'second signal: exiting at once');
+        process.exit(1);
+      }
+      sluice.app.log.info({ signal }, 'shutting down: no new requests, flushing the log');
+      const timer = setTimeout(() => {
+        sluice.app.log.error('graceful shutdown timed out; exiting');
+        process.exit(1);
+      }, sluice.config.server.shutdown_timeout_ms);
+      timer.unref();
+      sluice.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          sluice.app.log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+program
+  .command('validate')
+  .description('check a config file and list every problem with its path')
+  .option('-c, --config <file>', 'config file (default: sluice.yaml if present, or SLUICE_CONFIG)')
+  .action((opts: { config?: string }) => {
+    const { path } = loadConfig(opts.config === undefined ? {} : { configPath: opts.config });
+    process.stdout.write(`${path ?? 'default config'}: ok\n`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,83 @@
+// The Log: the durable, ordered, retained record of every accepted event, read by named consumers at their own pace.
+// Every backend (SQLite embedded, NATS JetStream at scale, memory for tests) implements this and passes
+// test/conformance/log.contract.ts.
+import type { LogRecord, LoggedEvent } from '../core/event.js';
+
+export interface AppendResult {
+  /** One entry per appended record, in order: its position, or null when it was a duplicate within the window. */
+  seqs: (number | null)[];
+  stored: number;
+  duplicates: number;
+}
+
+export interface Delivery {
+  event: LoggedEvent;
+  /** 1 on first delivery, then 2, 3… each time the consumer asked to retry it. */
+  attempt: number;
+}
+
+export interface DeadLetter {
+  consumer: string;
+  event: LoggedEvent;
+  reason: string;
+  attempt: number;
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+
+export interface ReadOptions {
+  /** Wait up to this long for something to read when nothing is ready now. 0 (default) returns at once. */
+  waitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ConsumerOptions {
+  /** Where a consumer seen for the first time begins: the oldest retained event (default) or the next one appended. */
+  startAt?: 'earliest' | 'now';
+}
+
+/**
+ * A named reader with a durable cursor. Every delivery must end in exactly one of ack, retry or deadLetter; a
+ * delivery that never does (the process died) is delivered again when the consumer is next opened: at least once.
+ */
+export interface Consumer {
+  readonly name: string;
+  /** Up to `max` deliveries: retries that are due first, then new events in log order. */
+  read(max: number, opts?: ReadOptions): Promise<Delivery[]>;
+  ack(deliveries: readonly Delivery[]): Promise<void>;
+  /** Deliver this event again to this consumer, no sooner than `delayMs` from now. */
+  retry(delivery: Delivery, delayMs: number): Promise<void>;
+  /** Give up on this event for this consumer; it is kept, with the reason, for listing and replay. */
+  deadLetter(delivery: Delivery, reason: string): Promise<void>;
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** Events appended that this consumer has not yet read past. */
+  lag(): Promise<number>;
+}
+
+export interface LogStats {
+  /** Position of the newest event, 0 when empty. */
+  headSeq: number;
+  events: number;
+}
+
+export interface Log {
+  /** Resolves once the records are durable. Rejects with SluiceError 'overloaded' or 'storage_unavailable'. */
+  append(records: readonly LogRecord[]): Promise<AppendResult>;
+  consumer(name: string, opts?: ConsumerOptions): Promise<Consumer>;
+  /** Reads events by position, for tools and tests; consumers use consumer(). */
+  scan(afterSeq: number, limit: number): Promise<LoggedEvent[]>;
+  /** Drops events older than the retention that every consumer has read past. Returns how many it dropped. */
+  prune(now?: number): Promise<number>;
+  stats(): Promise<LogStats>;
+  /** False while the backend cannot accept appends. */
+  ready(): boolean;
+  /** Flushes what was accepted, then releases resources. */
+  close(): Promise<void>;
+}
+
+export interface LogSettings {
+  /** How long a (source, messageId) pair is remembered for deduplication, at least. */
+  dedupe_window_ms: number;
+  /** Events older than this are dropped once every consumer has read past them. */
+  retention_ms: number;
+}

@@ -1,0 +1,122 @@
+// Turns a parsed request body into log records: validates each message, merges the batch envelope into its items,
+// normalizes, serializes and checks the per-message size. Pure: no I/O, so it is tested without a server.
+import { SluiceError, type ErrorCode } from '../../core/errors.js';
+import { type EventType, isEventType, type JsonObject, type LogRecord } from '../../core/event.js';
+import type { IngestLimits } from '../../core/limits.js';
+import { normalize, type RequestFacts } from './normalize.js';
+import { checkMessage, isPlainObject } from './validate.js';
+
+export interface Rejection {
+  index: number | null;
+  code: ErrorCode;
+  field: string | null;
+  message: string;
+  sample: string | null;
+}
+
+export interface Prepared {
+  records: LogRecord[];
+  /** Event type of each record, in order. */
+  types: EventType[];
+  rejections: Rejection[];
+}
+
+export interface IngestContext extends RequestFacts {
+  source: string;
+  limits: IngestLimits;
+  /** Rudder's AnonymousId header, decoded. */
+  headerAnonymousId: string | undefined;
+}
+
+const SAMPLE_CHARS = 512;
+
+function sampleOf(value: unknown): string | null {
+  try {
+    const s = JSON.stringify(value);
+    return s === undefined ? null : s.slice(0, SAMPLE_CHARS);
+  } catch {
+    return null;
+  }
+}
+
+/** UTF-8 length without encoding when the answer is obvious: each UTF-16 unit is at most 3 bytes. */
+function exceedsBytes(s: string, limit: number): boolean {
+  if (s.length > limit) return true;
+  if (s.length * 3 <= limit) return false;
+  return Buffer.byteLength(s, 'utf8') > limit;
+}
+
+function prepareOne(msg: JsonObject, type: EventType, ctx: IngestContext, index: number | undefined, out: Prepared): void {
+  const checked = checkMessage(msg, type, index, ctx.headerAnonymousId);
+  const event = normalize(type, checked, ctx);
+  const body = JSON.stringify(event);
+  if (exceedsBytes(body, ctx.limits.max_message_bytes)) {
+    const where = index === undefined ? 'the message' : `item ${index}`;
+    throw new SluiceError('message_too_large', `${where} is larger than ${ctx.limits.max_message_bytes} bytes`, index === undefined ? {} : { index });
+  }
+  out.records.push({ source: ctx.source, messageId: event.messageId, type, receivedAt: ctx.receivedAt, body });
+  out.types.push(type);
+}
+
+function toRejection(err: unknown, index: number | null, item: unknown): Rejection {
+  if (!(err instanceof SluiceError)) throw err;
+  return { index, code: err.code, field: err.field ?? null, message: err.message, sample: sampleOf(item) };
+}
+
+/** One message posted to /v1/track and friends. Throws the SluiceError that names what is wrong. */
+export function prepareSingle(body: unknown, type: EventType, ctx: IngestContext): Prepared {
+  if (!isPlainObject(body)) {
+    throw new SluiceError('invalid_body', `the body must be a JSON object, got ${Array.isArray(body) ? 'an array' : typeof body}`);
+  }
+  const out: Prepared = { records: [], types: [], rejections: [] };
+  prepareOne(body, type, ctx, undefined, out);
+  return out;
+}
+
+/**
+ * A batch posted to /v1/batch or /v1/import. The envelope's context and integrations are merged under each item's
+ * own (the item wins), and its sentAt applies to items without one. Bad items are rejected one by one; the request
+ * as a whole is refused only when its envelope is wrong.
+ */
+export function prepareBatch(body: unknown, ctx: IngestContext): Prepared {
+  if (!isPlainObject(body)) {
+    throw new SluiceError('invalid_body', `the body must be a JSON object with a batch array, got ${Array.isArray(body) ? 'an array' : typeof body}`);
+  }
+  const batch = body.batch;
+  if (!Array.isArray(batch)) throw new SluiceError('missing_field', 'batch must be an array of messages', { field: 'batch' });
+  if (batch.length === 0) throw new SluiceError('empty_batch', 'batch is empty', { field: 'batch' });
+  if (batch.length > ctx.limits.max_batch_items) {
+    throw new SluiceError('too_many_items', `batch holds ${batch.length} items; the limit is ${ctx.limits.max_batch_items}`, { field: 'batch' });
+  }
+  const envContext = isPlainObject(body.context) ? body.context : undefined;
+  const envIntegrations = isPlainObject(body.integrations) ? body.integrations : undefined;
+  const envSentAt = typeof body.sentAt === 'string' ? body.sentAt : undefined;
+
+  const out: Prepared = { records: [], types: [], rejections: [] };
+  for (let i = 0; i < batch.length; i++) {
+    const item: unknown = batch[i];
+    try {
+      if (!isPlainObject(item)) throw new SluiceError('invalid_body', `item ${i} must be an object`, { index: i });
+      const type = item.type;
+      if (type === undefined || type === null || type === '') {
+        throw new SluiceError('missing_field', `item ${i}: type is required in a batch`, { field: 'type', index: i });
+      }
+      if (!isEventType(type)) {
+        throw new SluiceError('invalid_field', `item ${i}: type must be one of track, identify, page, screen, group, alias`, { field: 'type', index: i });
+      }
+      let msg: JsonObject = item;
+      if (envContext !== undefined || envIntegrations !== undefined || (envSentAt !== undefined && item.sentAt === undefined)) {
+        msg = { ...item };
+        if (envContext !== undefined) msg.context = isPlainObject(item.context) ? { ...envContext, ...item.context } : (item.context ?? envContext);
+        if (envIntegrations !== undefined) {
+          msg.integrations = isPlainObject(item.integrations) ? { ...envIntegrations, ...item.integrations } : (item.integrations ?? envIntegrations);
+        }
+        if (envSentAt !== undefined && item.sentAt === undefined) msg.sentAt = envSentAt;
+      }
+      prepareOne(msg, type, ctx, i, out);
+    } catch (err) {
+      out.rejections.push(toRejection(err, i, item));
+    }
+  }
+  return out;
+}
