@@ -21,11 +21,11 @@ export const configSchema = z.strictObject({
   sources: z.array(sourceSchema).default([]).describe('Named sources and their write keys.'),
   limits: z
     .strictObject({
-      max_message_bytes: z.number().int().positive().default(DEFAULT_LIMITS.max_message_bytes),
-      max_batch_bytes: z.number().int().positive().default(DEFAULT_LIMITS.max_batch_bytes),
-      max_batch_items: z.number().int().positive().default(DEFAULT_LIMITS.max_batch_items),
-      max_depth: z.number().int().min(2).default(DEFAULT_LIMITS.max_depth),
-      max_string_bytes: z.number().int().positive().default(DEFAULT_LIMITS.max_string_bytes),
+      max_message_bytes: z.number().int().positive().default(DEFAULT_LIMITS.max_message_bytes).describe('One message, serialized after normalization (Segment: 32 KB).'),
+      max_batch_bytes: z.number().int().positive().default(DEFAULT_LIMITS.max_batch_bytes).describe('One request body, after gzip decoding (Segment: 500 KB).'),
+      max_batch_items: z.number().int().positive().default(DEFAULT_LIMITS.max_batch_items).describe('Items in one batch (Segment: 2,500).'),
+      max_depth: z.number().int().min(2).default(DEFAULT_LIMITS.max_depth).describe('Nesting of objects and arrays; the body itself is depth 1.'),
+      max_string_bytes: z.number().int().positive().default(DEFAULT_LIMITS.max_string_bytes).describe('Any one string, key or value, as encoded in the body.'),
     })
     .prefault({}),
   log: z
