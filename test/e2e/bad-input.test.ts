@@ -23,7 +23,11 @@ interface ErrorBody {
 }
 
 async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: ErrorBody }> {
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json', ...headers }, body });
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
   return { status: res.status, body: (await res.json()) as ErrorBody };
 }
 
