@@ -54,7 +54,10 @@ class MemoryConsumer implements Consumer {
       const left = deadline - Date.now();
       if (out.length > 0 || left <= 0 || opts.signal?.aborted) return out;
       let untilDue = left;
-      for (const r of this.retries.values()) untilDue = Math.min(untilDue, Math.max(1, r.dueAt - Date.now()));
+      for (const r of this.retries.values()) {
+        // A retry out now is not waited for: counting it (it is already due) would turn the wait into a 1 ms poll.
+        if (!this.retriesOut.has(r.seq)) untilDue = Math.min(untilDue, Math.max(1, r.dueAt - Date.now()));
+      }
       await this.log.wakeup.wait(untilDue, opts.signal);
     }
   }

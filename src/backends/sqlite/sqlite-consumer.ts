@@ -33,7 +33,8 @@ export class SqliteConsumer implements Consumer {
         `SELECT e.seq, e.source, e.message_id, e.type, e.received_at, e.body, r.attempt FROM retries r
          JOIN events e ON e.seq = r.seq WHERE r.consumer = ? AND r.due_at <= ? ORDER BY r.due_at, r.seq LIMIT ?`,
       ),
-      nextDue: db.prepare('SELECT MIN(due_at) FROM retries WHERE consumer = ?').pluck(),
+      // Retries not yet due: a due one is either read at once or already out, and is not waited for.
+      nextDue: db.prepare('SELECT MIN(due_at) FROM retries WHERE consumer = ? AND due_at > ?').pluck(),
       dead: db.prepare('SELECT * FROM dead_letters WHERE consumer = ? ORDER BY id DESC LIMIT ?'),
       head: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck(),
       countAfter: db.prepare('SELECT COUNT(*) FROM events WHERE seq > ?').pluck(),
@@ -46,7 +47,7 @@ export class SqliteConsumer implements Consumer {
       const got = this.readNow(max);
       const left = deadline - Date.now();
       if (got.length > 0 || left <= 0 || opts.signal?.aborted) return got;
-      const nextDue = this.st.nextDue.get(this.name) as number | null;
+      const nextDue = this.st.nextDue.get(this.name, Date.now()) as number | null;
       const untilDue = nextDue === null ? left : Math.max(1, nextDue - Date.now());
       await this.wakeup.wait(Math.min(left, untilDue), opts.signal);
     }
@@ -54,8 +55,10 @@ export class SqliteConsumer implements Consumer {
 
   private readNow(max: number): Delivery[] {
     const out: Delivery[] = [];
-    const due = this.st.due.all(this.name, Date.now(), max) as (EventRow & { attempt: number })[];
+    // The retries out now are among the due rows and skipped: fetch enough to still find `max` others.
+    const due = this.st.due.all(this.name, Date.now(), max + this.retriesOut.size) as (EventRow & { attempt: number })[];
     for (const r of due) {
+      if (out.length >= max) break;
       if (this.retriesOut.has(r.seq)) continue;
       this.retriesOut.add(r.seq);
       out.push({ event: toLoggedEvent(r), attempt: r.attempt });

@@ -37,7 +37,8 @@ export class SqliteLog implements Log, RejectLog {
     this.writer = new WriterClient({ path: opts.path, dedupeWindowMs: opts.dedupe_window_ms }, opts, opts.onCommit);
     this.st = {
       cursor: this.db.prepare('SELECT cursor FROM consumers WHERE name = ?').pluck(),
-      head: this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck(),
+      // The AUTOINCREMENT counter, not MAX(seq): the head does not go back when prune empties the table.
+      head: this.db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)").pluck(),
       count: this.db.prepare('SELECT COUNT(*) FROM events').pluck(),
       scan: this.db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
     };

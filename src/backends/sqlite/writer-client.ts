@@ -70,7 +70,8 @@ export class WriterClient {
     if (this.failed !== null || this.closing) {
       return Promise.reject(new SluiceError('storage_unavailable', this.closing ? 'the log is shutting down' : `the log cannot write: ${this.failed!.message}`));
     }
-    if (bytes > 0 && this.queuedBytes + bytes > this.limits.maxQueuedBytes) {
+    // An append is always admitted when nothing waits, so a request larger than the cap is not refused forever.
+    if (bytes > 0 && this.queuedBytes > 0 && this.queuedBytes + bytes > this.limits.maxQueuedBytes) {
       return Promise.reject(new SluiceError('overloaded', `${this.queuedBytes} bytes are waiting to be written; retry shortly`));
     }
     this.queuedBytes += bytes;

@@ -50,6 +50,10 @@ function rotateIfDue(now: number): void {
     return;
   }
   if (now - generationStarted < init.dedupeWindowMs) return;
+  if (now - generationStarted >= 2 * init.dedupeWindowMs) {
+    // No write for two windows or more: the current generation's keys are at least one window old too.
+    st.seen[generation]!.clear.run();
+  }
   // The older generation holds keys at least one window old: forget them and start filling it anew.
   generation = 1 - generation;
   generationStarted = now;
