@@ -55,7 +55,7 @@ export interface Consumer {
 }
 
 export interface LogStats {
-  /** Position of the newest event, 0 when empty. */
+  /** Position of the newest event appended, 0 before the first; it does not go back when prune drops events. */
   headSeq: number;
   events: number;
 }
@@ -76,7 +76,7 @@ export interface Log {
 }
 
 export interface LogSettings {
-  /** How long a (source, messageId) pair is remembered for deduplication, at least. */
+  /** How long a (source, messageId) pair is remembered for deduplication: at least this, and not many times longer. */
   dedupe_window_ms: number;
   /** Events older than this are dropped once every consumer has read past them. */
   retention_ms: number;

@@ -37,6 +37,7 @@ class MemoryConsumer implements Consumer {
   async read(max: number, opts: ReadOptions = {}): Promise<Delivery[]> {
     const deadline = Date.now() + (opts.waitMs ?? 0);
     for (;;) {
+      if (this.log.closed) return [];
       const out: Delivery[] = [];
       const now = Date.now();
       const due = [...this.retries.values()].filter((r) => r.dueAt <= now && !this.retriesOut.has(r.seq));
@@ -98,6 +99,7 @@ export class MemoryLog implements Log {
   private readonly seen = new Map<string, number>();
   private readonly consumers = new Map<string, MemoryConsumer>();
   readonly wakeup = new Wakeup();
+  closed = false;
 
   constructor(private readonly settings: LogSettings) {}
 
@@ -161,6 +163,7 @@ export class MemoryLog implements Log {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.wakeup.notify();
   }
 }

@@ -25,6 +25,7 @@ export class SqliteConsumer implements Consumer {
     db: Database.Database,
     private readonly writer: WriterClient,
     private readonly wakeup: Wakeup,
+    private readonly isOpen: () => boolean,
   ) {
     this.tracker = new CursorTracker(cursor);
     this.st = {
@@ -44,6 +45,8 @@ export class SqliteConsumer implements Consumer {
   async read(max: number, opts: ReadOptions = {}): Promise<Delivery[]> {
     const deadline = Date.now() + (opts.waitMs ?? 0);
     for (;;) {
+      // A read still waiting when the log closes ends empty, as it would on a timeout.
+      if (!this.isOpen()) return [];
       const got = this.readNow(max);
       const left = deadline - Date.now();
       if (got.length > 0 || left <= 0 || opts.signal?.aborted) return got;

@@ -62,7 +62,7 @@ export class SqliteLog implements Log, RejectLog {
       cursor = opts.startAt === 'now' ? Number(this.st.head.get()) : 0;
       await this.writer.submit({ k: 'cursor', consumer: name, seq: cursor });
     }
-    const c = new SqliteConsumer(name, cursor, this.db, this.writer, this.wakeup);
+    const c = new SqliteConsumer(name, cursor, this.db, this.writer, this.wakeup, () => this.db.open);
     this.consumers.set(name, c);
     return c;
   }
@@ -122,8 +122,8 @@ export class SqliteLog implements Log, RejectLog {
   }
 
   async close(): Promise<void> {
-    this.wakeup.notify();
     await this.writer.close();
     this.db.close();
+    this.wakeup.notify(); // waiting reads see the log closed and end empty
   }
 }

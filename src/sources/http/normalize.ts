@@ -30,7 +30,15 @@ export function anonymizeIp(ip: string): string {
   if (ip.includes(':')) {
     const mapped = /^::ffff:(\d+\.\d+\.\d+)\.\d+$/i.exec(ip);
     if (mapped) return `::ffff:${mapped[1]}.0`;
-    const head = ip.split(':').slice(0, 3).map((part) => part || '0');
+    // Expand '::' into the zero groups it stands for first, so the groups kept are the address's first 48 bits.
+    const [left = '', right] = ip.split('::');
+    const groups = left === '' ? [] : left.split(':');
+    if (right !== undefined) {
+      const tail = right === '' ? [] : right.split(':');
+      const tailGroups = tail.length + (tail.at(-1)?.includes('.') ? 1 : 0); // a trailing dotted IPv4 is two groups
+      groups.push(...new Array<string>(Math.max(0, 8 - groups.length - tailGroups)).fill('0'), ...tail);
+    }
+    const head = groups.slice(0, 3).map((part) => part || '0');
     while (head.length < 3) head.push('0');
     return `${head.join(':')}::`;
   }
