@@ -7,6 +7,7 @@ module.exports = {
     { name: 'log-sees-core-only', severity: 'error', from: { path: '^src/log/' }, to: { path: '^src/(?!core/|log/)' } },
     { name: 'sources-do-not-see-backends-or-app', severity: 'error', comment: 'Sources receive, check and append through the Log interface.', from: { path: '^src/sources/' }, to: { path: '^src/(backends|app|cli|pipeline|destinations)/' } },
     { name: 'destinations-see-only-core', severity: 'error', from: { path: '^src/destinations/' }, to: { path: '^src/(?!core/|destinations/)' } },
+    { name: 'destinations-do-not-see-each-other', severity: 'error', comment: 'Each destination stands alone; shared helpers live in destinations/shared/.', from: { path: '^src/destinations/([^/]+)/' }, to: { path: '^src/destinations/', pathNot: ['^src/destinations/$1/', '^src/destinations/shared/'] } },
     { name: 'only-app-imports-backends', severity: 'error', comment: 'Backends are chosen in one place, the composition root.', from: { path: '^src/(?!app/|backends/)' }, to: { path: '^src/backends/' } },
     { name: 'backends-do-not-see-app', severity: 'error', from: { path: '^src/backends/' }, to: { path: '^src/(app|cli)/' } },
     { name: 'cli-calls-app', severity: 'error', comment: 'The CLI parses arguments and calls app/.', from: { path: '^src/cli/' }, to: { path: '^src/(?!app/|core/|cli/)' } },
