@@ -4,6 +4,8 @@
 export class CursorTracker {
   private handedOut: number[] = [];
   private head = 0;
+  /** Positions out and not yet settled. Settling anything else (a stale delivery after a seek) is ignored. */
+  private out = new Set<number>();
   private settled = new Set<number>();
   /** Highest position handed out so far. */
   readPos: number;
@@ -15,16 +17,17 @@ export class CursorTracker {
   /** Records that `seq` (greater than every position handed out before) is now out. */
   handOut(seq: number): void {
     this.handedOut.push(seq);
+    this.out.add(seq);
     this.readPos = seq;
   }
 
   isOutstanding(seq: number): boolean {
-    return seq > this.cursor && !this.settled.has(seq) && seq <= this.readPos;
+    return this.out.has(seq);
   }
 
   /** Marks `seq` settled; returns true when the cursor moved. */
   settle(seq: number): boolean {
-    if (seq <= this.cursor) return false;
+    if (!this.out.delete(seq)) return false;
     this.settled.add(seq);
     const before = this.cursor;
     while (this.head < this.handedOut.length && this.settled.has(this.handedOut[this.head]!)) {
@@ -39,7 +42,17 @@ export class CursorTracker {
     return this.cursor !== before;
   }
 
+  /** Starts over at `cursor`: everything out now is forgotten. */
+  reset(cursor: number): void {
+    this.cursor = cursor;
+    this.readPos = cursor;
+    this.handedOut = [];
+    this.head = 0;
+    this.out.clear();
+    this.settled.clear();
+  }
+
   outstanding(): number {
-    return this.handedOut.length - this.head - this.settled.size;
+    return this.out.size;
   }
 }

@@ -17,12 +17,16 @@ export interface Delivery {
 }
 
 export interface DeadLetter {
+  /** Identifies the dead letter for removal after a successful replay. */
+  id: number;
   consumer: string;
   event: LoggedEvent;
   reason: string;
   attempt: number;
   /** Milliseconds since the epoch. */
   at: number;
+  /** What the consumer wants kept with it: for a destination, the request and the response. */
+  detail: Record<string, unknown> | null;
 }
 
 export interface ReadOptions {
@@ -48,8 +52,21 @@ export interface Consumer {
   /** Deliver this event again to this consumer, no sooner than `delayMs` from now. */
   retry(delivery: Delivery, delayMs: number): Promise<void>;
   /** Give up on this event for this consumer; it is kept, with the reason, for listing and replay. */
-  deadLetter(delivery: Delivery, reason: string): Promise<void>;
-  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  deadLetter(delivery: Delivery, reason: string, detail?: Record<string, unknown>): Promise<void>;
+  /** Newest first; `beforeId` pages further back. */
+  deadLetters(limit?: number, beforeId?: number): Promise<DeadLetter[]>;
+  /** Removes dead letters (after a successful replay). Returns how many were removed. */
+  removeDeadLetters(ids: readonly number[]): Promise<number>;
+  deadLetterCount(): Promise<number>;
+  /** Events scheduled for a retry and not yet settled. */
+  retrying(): Promise<number>;
+  /**
+   * Moves the cursor so that the next new event read is the first after `afterSeq` (backwards to replay history,
+   * forwards to skip). Deliveries out at the time are forgotten: settling them afterwards has no effect.
+   */
+  seek(afterSeq: number): Promise<void>;
+  /** The cursor: every event at or below it is settled. */
+  position(): number;
   /** Events appended that this consumer has not yet read past. */
   lag(): Promise<number>;
 }
@@ -64,6 +81,8 @@ export interface Log {
   /** Resolves once the records are durable. Rejects with SluiceError 'overloaded' or 'storage_unavailable'. */
   append(records: readonly LogRecord[]): Promise<AppendResult>;
   consumer(name: string, opts?: ConsumerOptions): Promise<Consumer>;
+  /** The position just before the first event received at or after `time` (ms); the head when there is none. */
+  positionAt(time: number): Promise<number>;
   /** Reads events by position, for tools and tests; consumers use consumer(). */
   scan(afterSeq: number, limit: number): Promise<LoggedEvent[]>;
   /** Drops events older than the retention that every consumer has read past. Returns how many it dropped. */

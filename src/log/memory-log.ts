@@ -15,6 +15,7 @@ class MemoryConsumer implements Consumer {
   private readonly retries = new Map<number, Retry>();
   private readonly retriesOut = new Set<number>();
   readonly dead: DeadLetter[] = [];
+  private nextDeadId = 1;
 
   constructor(
     readonly name: string,
@@ -79,13 +80,39 @@ class MemoryConsumer implements Consumer {
     if (delayMs <= 0) this.log.wakeup.notify();
   }
 
-  async deadLetter(d: Delivery, reason: string): Promise<void> {
-    this.dead.push({ consumer: this.name, event: d.event, reason, attempt: d.attempt, at: Date.now() });
+  async deadLetter(d: Delivery, reason: string, detail?: Record<string, unknown>): Promise<void> {
+    this.dead.push({ id: this.nextDeadId++, consumer: this.name, event: d.event, reason, attempt: d.attempt, at: Date.now(), detail: detail ?? null });
     this.settle(d);
   }
 
-  async deadLetters(limit = 100): Promise<DeadLetter[]> {
-    return this.dead.slice(-limit).reverse();
+  async deadLetters(limit = 100, beforeId = Number.MAX_SAFE_INTEGER): Promise<DeadLetter[]> {
+    return this.dead.filter((x) => x.id < beforeId).slice(-limit).reverse();
+  }
+
+  async removeDeadLetters(ids: readonly number[]): Promise<number> {
+    const remove = new Set(ids);
+    const before = this.dead.length;
+    const kept = this.dead.filter((x) => !remove.has(x.id));
+    this.dead.length = 0;
+    this.dead.push(...kept);
+    return before - kept.length;
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return this.dead.length;
+  }
+
+  async retrying(): Promise<number> {
+    return this.retries.size;
+  }
+
+  async seek(afterSeq: number): Promise<void> {
+    this.tracker.reset(afterSeq);
+    this.log.wakeup.notify();
+  }
+
+  position(): number {
+    return this.tracker.cursor;
   }
 
   async lag(): Promise<number> {
@@ -139,6 +166,11 @@ export class MemoryLog implements Log {
       this.consumers.set(name, c);
     }
     return c;
+  }
+
+  async positionAt(time: number): Promise<number> {
+    const first = this.events.find((e) => e.receivedAt >= time);
+    return first === undefined ? this.nextSeq - 1 : first.seq - 1;
   }
 
   async scan(afterSeq: number, limit: number): Promise<LoggedEvent[]> {

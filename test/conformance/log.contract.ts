@@ -698,5 +698,85 @@ export function runLogContract(name: string, factory: LogFactory): void {
         assert.deepEqual(await log.stats(), { headSeq: r.seqs[2], events: 3 });
       });
     });
+
+    describe('replay and dead-letter management', () => {
+      it('seek backwards replays history to this consumer only; seek forwards skips', async (t) => {
+        const { log } = await open(t);
+        const r = await log.append(recs(5));
+        const seqs = stored(r.seqs);
+        const a = await log.consumer('a');
+        const b = await log.consumer('b');
+        await a.ack(await drain(a));
+        await b.ack(await drain(b));
+        assert.equal(a.position(), seqs[4]);
+        await a.seek(seqs[1]!);
+        assert.equal(a.position(), seqs[1]);
+        assert.deepEqual(seqsOf(await drain(a)), seqs.slice(2));
+        assert.deepEqual(await drain(b), [], 'the other consumer is not affected');
+        await a.seek(seqs[4]!);
+        assert.deepEqual(await drain(a), []);
+      });
+
+      it('a delivery settled after a seek does not move the cursor', async (t) => {
+        const { log } = await open(t);
+        const seqs = stored((await log.append(recs(3))).seqs);
+        const c = await log.consumer('c');
+        const stale = await drain(c);
+        await c.seek(0);
+        await c.ack(stale);
+        assert.equal(c.position(), 0);
+        assert.deepEqual(seqsOf(await drain(c)), seqs);
+      });
+
+      it('seek is durable', durable, async (t) => {
+        const opened = await open(t);
+        const seqs = stored((await opened.log.append(recs(4))).seqs);
+        const c = await opened.log.consumer('c');
+        await c.ack(await drain(c));
+        await c.seek(seqs[1]!);
+        const log = await opened.reopen();
+        const again = await log.consumer('c');
+        assert.deepEqual(seqsOf(await drain(again)), seqs.slice(2));
+      });
+
+      it('positionAt finds the position before the first event received at or after a time', async (t) => {
+        const { log } = await open(t);
+        const seqs = stored((await log.append([rec({ receivedAt: 1000 }), rec({ receivedAt: 2000 }), rec({ receivedAt: 3000 })])).seqs);
+        assert.equal(await log.positionAt(0), seqs[0]! - 1);
+        assert.equal(await log.positionAt(2000), seqs[0]);
+        assert.equal(await log.positionAt(2500), seqs[1]);
+        assert.equal(await log.positionAt(9999), seqs[2], 'after everything: the head');
+      });
+
+      it('dead letters keep their detail, are counted, paged, and can be removed', async (t) => {
+        const { log } = await open(t);
+        await log.append(recs(3));
+        const c = await log.consumer('c');
+        const ds = await drain(c);
+        for (const d of ds) await c.deadLetter(d, `bad ${d.event.messageId}`, { response: { status: 400, body: 'nope' } });
+        assert.equal(await c.deadLetterCount(), 3);
+        const page1 = await c.deadLetters(2);
+        assert.equal(page1.length, 2);
+        assert.deepEqual(page1[0]!.detail, { response: { status: 400, body: 'nope' } });
+        const page2 = await c.deadLetters(2, page1[1]!.id);
+        assert.equal(page2.length, 1);
+        const all = [...page1, ...page2].map((x) => x.event.messageId).sort();
+        assert.deepEqual(all, ds.map((d) => d.event.messageId).sort());
+        assert.equal(await c.removeDeadLetters([page1[0]!.id, page2[0]!.id]), 2);
+        assert.equal(await c.deadLetterCount(), 1);
+        assert.equal(await c.removeDeadLetters([page1[0]!.id]), 0, 'removing twice removes nothing');
+      });
+
+      it('retrying counts events awaiting a retry', async (t) => {
+        const { log } = await open(t);
+        await log.append(recs(3));
+        const c = await log.consumer('c');
+        const ds = await drain(c);
+        await c.retry(ds[0]!, 60_000);
+        await c.retry(ds[1]!, 60_000);
+        await c.ack([ds[2]!]);
+        assert.equal(await c.retrying(), 2);
+      });
+    });
   });
 }

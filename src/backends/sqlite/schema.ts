@@ -32,6 +32,8 @@ const MIGRATIONS: string[] = [
     sample TEXT
   );
   `,
+  `ALTER TABLE dead_letters ADD COLUMN detail TEXT;
+   CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
 ];
 
 export function migrate(db: Database.Database): void {

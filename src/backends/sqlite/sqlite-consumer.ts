@@ -36,7 +36,9 @@ export class SqliteConsumer implements Consumer {
       ),
       // Retries not yet due: a due one is either read at once or already out, and is not waited for.
       nextDue: db.prepare('SELECT MIN(due_at) FROM retries WHERE consumer = ? AND due_at > ?').pluck(),
-      dead: db.prepare('SELECT * FROM dead_letters WHERE consumer = ? ORDER BY id DESC LIMIT ?'),
+      dead: db.prepare('SELECT * FROM dead_letters WHERE consumer = ? AND id < ? ORDER BY id DESC LIMIT ?'),
+      deadCount: db.prepare('SELECT COUNT(*) FROM dead_letters WHERE consumer = ?').pluck(),
+      retrying: db.prepare('SELECT COUNT(*) FROM retries WHERE consumer = ?').pluck(),
       head: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck(),
       countAfter: db.prepare('SELECT COUNT(*) FROM events WHERE seq > ?').pluck(),
     };
@@ -107,17 +109,63 @@ export class SqliteConsumer implements Consumer {
     if (delayMs <= 0) this.wakeup.notify();
   }
 
-  async deadLetter(d: Delivery, reason: string): Promise<void> {
+  async deadLetter(d: Delivery, reason: string, detail?: Record<string, unknown>): Promise<void> {
     const ops: Promise<unknown>[] = [
-      this.writer.submit({ k: 'dead', consumer: this.name, event: d.event, reason, attempt: d.attempt, at: Date.now() }),
+      this.writer.submit({
+        k: 'dead',
+        consumer: this.name,
+        event: d.event,
+        reason,
+        attempt: d.attempt,
+        at: Date.now(),
+        detail: detail === undefined ? null : JSON.stringify(detail),
+      }),
     ];
     this.settle(d, ops);
     await Promise.all(ops);
   }
 
-  async deadLetters(limit = 100): Promise<DeadLetter[]> {
-    const rows = this.st.dead.all(this.name, limit) as (EventRow & { consumer: string; reason: string; attempt: number; at: number })[];
-    return rows.map((r) => ({ consumer: r.consumer, event: toLoggedEvent(r), reason: r.reason, attempt: r.attempt, at: r.at }));
+  async deadLetters(limit = 100, beforeId = Number.MAX_SAFE_INTEGER): Promise<DeadLetter[]> {
+    const rows = this.st.dead.all(this.name, beforeId, limit) as (EventRow & {
+      id: number;
+      consumer: string;
+      reason: string;
+      attempt: number;
+      at: number;
+      detail: string | null;
+    })[];
+    return rows.map((r) => ({
+      id: r.id,
+      consumer: r.consumer,
+      event: toLoggedEvent(r),
+      reason: r.reason,
+      attempt: r.attempt,
+      at: r.at,
+      detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+    }));
+  }
+
+  async removeDeadLetters(ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return (await this.writer.submit({ k: 'removeDead', consumer: this.name, ids })) as number;
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return Number(this.st.deadCount.get(this.name));
+  }
+
+  async retrying(): Promise<number> {
+    return Number(this.st.retrying.get(this.name));
+  }
+
+  async seek(afterSeq: number): Promise<void> {
+    this.tracker.reset(afterSeq);
+    await this.writer.submit({ k: 'cursor', consumer: this.name, seq: afterSeq });
+    this.wakeup.notify();
+  }
+
+  position(): number {
+    return this.tracker.cursor;
   }
 
   async lag(): Promise<number> {

@@ -40,6 +40,8 @@ export class SqliteLog implements Log, RejectLog {
       // The AUTOINCREMENT counter, not MAX(seq): the head does not go back when prune empties the table.
       head: this.db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)").pluck(),
       count: this.db.prepare('SELECT COUNT(*) FROM events').pluck(),
+      positionAt: this.db.prepare('SELECT seq FROM events WHERE received_at >= ? ORDER BY seq LIMIT 1').pluck(),
+      getState: this.db.prepare('SELECT value FROM state WHERE key = ?').pluck(),
       scan: this.db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
     };
   }
@@ -65,6 +67,21 @@ export class SqliteLog implements Log, RejectLog {
     const c = new SqliteConsumer(name, cursor, this.db, this.writer, this.wakeup, () => this.db.open);
     this.consumers.set(name, c);
     return c;
+  }
+
+  async positionAt(time: number): Promise<number> {
+    // received_at grows with seq, so the scan stops at the first young event; no index is needed.
+    const seq = this.st.positionAt.get(time) as number | undefined;
+    return seq === undefined ? Number(this.st.head.get()) : seq - 1;
+  }
+
+  /** Small durable settings (a destination paused, say), written through the same group commits. */
+  async getState(key: string): Promise<string | undefined> {
+    return this.st.getState.get(key) as string | undefined;
+  }
+
+  async setState(key: string, value: string | null): Promise<void> {
+    await this.writer.submit({ k: 'state', key, value });
   }
 
   async scan(afterSeq: number, limit: number): Promise<LoggedEvent[]> {

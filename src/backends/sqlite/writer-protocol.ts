@@ -17,7 +17,9 @@ export type WriteOp =
   | { k: 'cursor'; consumer: string; seq: number }
   | { k: 'retry'; consumer: string; seq: number; dueAt: number; attempt: number }
   | { k: 'settleRetry'; consumer: string; seq: number }
-  | { k: 'dead'; consumer: string; event: LoggedEvent; reason: string; attempt: number; at: number }
+  | { k: 'dead'; consumer: string; event: LoggedEvent; reason: string; attempt: number; at: number; detail: string | null }
+  | { k: 'removeDead'; consumer: string; ids: readonly number[] }
+  | { k: 'state'; key: string; value: string | null }
   | { k: 'reject'; rows: readonly RejectRow[] }
   | { k: 'prune'; cutoff: number; keepRejects: number };
 

@@ -29,8 +29,11 @@ const st = {
   ),
   settleRetry: db.prepare('DELETE FROM retries WHERE consumer = ? AND seq = ?'),
   dead: db.prepare(
-    'INSERT INTO dead_letters (consumer, seq, source, message_id, type, received_at, body, reason, attempt, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO dead_letters (consumer, seq, source, message_id, type, received_at, body, reason, attempt, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ),
+  removeDead: db.prepare('DELETE FROM dead_letters WHERE consumer = ? AND id = ?'),
+  setState: db.prepare('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+  deleteState: db.prepare('DELETE FROM state WHERE key = ?'),
   reject: db.prepare('INSERT INTO rejects (at, source, code, field, item_index, message, sample) VALUES (?, ?, ?, ?, ?, ?, ?)'),
   firstKept: db.prepare('SELECT seq FROM events WHERE received_at >= ? ORDER BY seq LIMIT 1').pluck(),
   maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck(),
@@ -89,9 +92,18 @@ function apply(op: WriteOp, now: number): OpResult {
       return null;
     case 'dead': {
       const e = op.event;
-      st.dead.run(op.consumer, e.seq, e.source, e.messageId, e.type, e.receivedAt, e.body, op.reason, op.attempt, op.at);
+      st.dead.run(op.consumer, e.seq, e.source, e.messageId, e.type, e.receivedAt, e.body, op.reason, op.attempt, op.at, op.detail);
       return null;
     }
+    case 'removeDead': {
+      let n = 0;
+      for (const id of op.ids) n += st.removeDead.run(op.consumer, id).changes;
+      return n;
+    }
+    case 'state':
+      if (op.value === null) st.deleteState.run(op.key);
+      else st.setState.run(op.key, op.value);
+      return null;
     case 'reject':
       for (const r of op.rows) st.reject.run(r.at, r.source, r.code, r.field, r.itemIndex, r.message, r.sample);
       return null;
