@@ -12,3 +12,21 @@ export const noTelemetry: IngestTelemetry = {
   duplicates: () => {},
   rejected: () => {},
 };
+
+/** Delivery outcomes per destination. A retried event is not a drop; a dead-lettered one is, with its reason kept. */
+export interface DeliveryTelemetry {
+  delivered(destination: string, n: number): void;
+  retried(destination: string, n: number): void;
+  deadLettered(destination: string, n: number): void;
+  /** Skipped on purpose: the destination's filter or a transform dropped it. */
+  filtered(destination: string, n: number): void;
+  sendSeconds(destination: string, outcome: string, seconds: number): void;
+}
+
+export const noDeliveryTelemetry: DeliveryTelemetry = {
+  delivered: () => {},
+  retried: () => {},
+  deadLettered: () => {},
+  filtered: () => {},
+  sendSeconds: () => {},
+};

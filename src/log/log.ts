@@ -14,6 +14,8 @@ export interface Delivery {
   event: LoggedEvent;
   /** 1 on first delivery, then 2, 3… each time the consumer asked to retry it. */
   attempt: number;
+  /** When the first retry of this event was scheduled (ms); absent on a first delivery. Bounds total retry time. */
+  firstRetryAt?: number;
 }
 
 export interface DeadLetter {

@@ -8,6 +8,7 @@ interface Retry {
   seq: number;
   dueAt: number;
   attempt: number;
+  firstAt: number;
 }
 
 class MemoryConsumer implements Consumer {
@@ -47,7 +48,7 @@ class MemoryConsumer implements Consumer {
         const event = this.log.get(r.seq);
         if (!event) continue;
         this.retriesOut.add(r.seq);
-        out.push({ event, attempt: r.attempt });
+        out.push({ event, attempt: r.attempt, firstRetryAt: r.firstAt });
       }
       for (const event of this.log.after(this.tracker.readPos, max - out.length)) {
         this.tracker.handOut(event.seq);
@@ -75,7 +76,7 @@ class MemoryConsumer implements Consumer {
 
   async retry(d: Delivery, delayMs: number): Promise<void> {
     const seq = d.event.seq;
-    this.retries.set(seq, { seq, dueAt: Date.now() + delayMs, attempt: d.attempt + 1 });
+    this.retries.set(seq, { seq, dueAt: Date.now() + delayMs, attempt: d.attempt + 1, firstAt: d.firstRetryAt ?? Date.now() });
     if (!this.retriesOut.delete(seq)) this.tracker.settle(seq);
     if (delayMs <= 0) this.log.wakeup.notify();
   }

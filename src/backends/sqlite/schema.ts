@@ -34,6 +34,7 @@ const MIGRATIONS: string[] = [
   `,
   `ALTER TABLE dead_letters ADD COLUMN detail TEXT;
    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  `ALTER TABLE retries ADD COLUMN first_at INTEGER;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -31,7 +31,7 @@ export class SqliteConsumer implements Consumer {
     this.st = {
       next: db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
       due: db.prepare(
-        `SELECT e.seq, e.source, e.message_id, e.type, e.received_at, e.body, r.attempt FROM retries r
+        `SELECT e.seq, e.source, e.message_id, e.type, e.received_at, e.body, r.attempt, r.first_at FROM retries r
          JOIN events e ON e.seq = r.seq WHERE r.consumer = ? AND r.due_at <= ? ORDER BY r.due_at, r.seq LIMIT ?`,
       ),
       // Retries not yet due: a due one is either read at once or already out, and is not waited for.
@@ -61,12 +61,14 @@ export class SqliteConsumer implements Consumer {
   private readNow(max: number): Delivery[] {
     const out: Delivery[] = [];
     // The retries out now are among the due rows and skipped: fetch enough to still find `max` others.
-    const due = this.st.due.all(this.name, Date.now(), max + this.retriesOut.size) as (EventRow & { attempt: number })[];
+    const due = this.st.due.all(this.name, Date.now(), max + this.retriesOut.size) as (EventRow & { attempt: number; first_at: number | null })[];
     for (const r of due) {
       if (out.length >= max) break;
       if (this.retriesOut.has(r.seq)) continue;
       this.retriesOut.add(r.seq);
-      out.push({ event: toLoggedEvent(r), attempt: r.attempt });
+      const d: Delivery = { event: toLoggedEvent(r), attempt: r.attempt };
+      if (r.first_at !== null) d.firstRetryAt = r.first_at;
+      out.push(d);
     }
     if (out.length < max) {
       const rows = this.st.next.all(this.tracker.readPos, max - out.length) as EventRow[];
@@ -98,7 +100,7 @@ export class SqliteConsumer implements Consumer {
     const seq = d.event.seq;
     // The retry row is written before the cursor moves past it (same or earlier group), so a crash cannot lose it.
     const ops: Promise<unknown>[] = [
-      this.writer.submit({ k: 'retry', consumer: this.name, seq, dueAt: Date.now() + delayMs, attempt: d.attempt + 1 }),
+      this.writer.submit({ k: 'retry', consumer: this.name, seq, dueAt: Date.now() + delayMs, attempt: d.attempt + 1, firstAt: d.firstRetryAt ?? Date.now() }),
     ];
     if (this.retriesOut.delete(seq)) {
       // Still a retry: the row was just rewritten with its new due time.

@@ -15,7 +15,7 @@ export interface RejectRow {
 export type WriteOp =
   | { k: 'append'; records: readonly LogRecord[] }
   | { k: 'cursor'; consumer: string; seq: number }
-  | { k: 'retry'; consumer: string; seq: number; dueAt: number; attempt: number }
+  | { k: 'retry'; consumer: string; seq: number; dueAt: number; attempt: number; firstAt: number }
   | { k: 'settleRetry'; consumer: string; seq: number }
   | { k: 'dead'; consumer: string; event: LoggedEvent; reason: string; attempt: number; at: number; detail: string | null }
   | { k: 'removeDead'; consumer: string; ids: readonly number[] }

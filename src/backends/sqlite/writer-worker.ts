@@ -25,7 +25,7 @@ const st = {
     'INSERT INTO consumers (name, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
   ),
   retry: db.prepare(
-    'INSERT INTO retries (consumer, seq, due_at, attempt) VALUES (?, ?, ?, ?) ON CONFLICT (consumer, seq) DO UPDATE SET due_at = excluded.due_at, attempt = excluded.attempt',
+    'INSERT INTO retries (consumer, seq, due_at, attempt, first_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (consumer, seq) DO UPDATE SET due_at = excluded.due_at, attempt = excluded.attempt',
   ),
   settleRetry: db.prepare('DELETE FROM retries WHERE consumer = ? AND seq = ?'),
   dead: db.prepare(
@@ -85,7 +85,7 @@ function apply(op: WriteOp, now: number): OpResult {
       st.cursor.run(op.consumer, op.seq, now);
       return null;
     case 'retry':
-      st.retry.run(op.consumer, op.seq, op.dueAt, op.attempt);
+      st.retry.run(op.consumer, op.seq, op.dueAt, op.attempt, op.firstAt);
       return null;
     case 'settleRetry':
       st.settleRetry.run(op.consumer, op.seq);
