@@ -76,6 +76,8 @@ export class DestinationRunner {
   private loopDone: Promise<void> | null = null;
   private paused: boolean;
   private resume: (() => void) | null = null;
+  /** Aborted by pause(), so a read waiting for events returns at once. */
+  private readAbort = new AbortController();
   private delivered = 0;
   private lastError: RunnerStatus['lastError'] = null;
   private readonly maxEvents: number;
@@ -101,6 +103,7 @@ export class DestinationRunner {
   async pause(): Promise<void> {
     if (this.paused) return;
     this.paused = true;
+    this.readAbort.abort();
     await this.o.onPausedChange(true);
   }
 
@@ -152,21 +155,23 @@ export class DestinationRunner {
 
     while (!signal.aborted) {
       if (this.paused) {
-        await flush();
+        // What was read stays pending (out, unsettled) until resume; nothing is sent meanwhile.
         await new Promise<void>((r) => (this.resume = r));
         this.resume = null;
+        this.readAbort = new AbortController();
+        if (pending.length > 0) deadline = Date.now() + this.o.batch.max_wait_ms;
         continue;
       }
       // Backpressure: read no more than can be sent.
       await this.slots.free(signal);
       if (signal.aborted) break;
       const waitMs = pending.length > 0 ? Math.max(0, deadline - Date.now()) : IDLE_WAIT_MS;
-      const deliveries = await this.o.consumer.read(this.maxEvents - pending.length, { waitMs, signal });
+      const deliveries = await this.o.consumer.read(this.maxEvents - pending.length, { waitMs, signal: AbortSignal.any([signal, this.readAbort.signal]) });
       const skipped: Delivery[] = [];
       for (const d of deliveries) {
         const item = await this.prepare(d, skipped);
         if (item === null) continue;
-        if (pending.length > 0 && (pendingBytes + item.bytes > this.maxBytes || pending.length >= this.maxEvents)) await flush();
+        if (!this.paused && pending.length > 0 && (pendingBytes + item.bytes > this.maxBytes || pending.length >= this.maxEvents)) await flush();
         if (pending.length === 0) deadline = Date.now() + this.o.batch.max_wait_ms;
         pending.push(item);
         pendingBytes += item.bytes;
@@ -175,6 +180,7 @@ export class DestinationRunner {
         this.o.telemetry.filtered(this.o.name, skipped.length);
         this.settle(this.o.consumer.ack(skipped));
       }
+      if (this.paused) continue;
       if (pending.length >= this.maxEvents || pendingBytes >= this.maxBytes || (pending.length > 0 && Date.now() >= deadline)) await flush();
     }
     // Stopping: what was read but not sent stays unsettled and is delivered again after a restart.
