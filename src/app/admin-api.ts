@@ -4,11 +4,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SluiceError } from '../core/errors.js';
 import type { Log } from '../log/log.js';
 import type { RejectLog } from '../sources/reject-log.js';
+import { registerDestinationsApi } from './destinations-api.js';
+import type { Pipeline } from './pipeline.js';
 
 export interface AdminApiDeps {
   adminToken: string;
   log: Log;
   rejects: RejectLog;
+  pipeline: Pipeline;
 }
 
 function tokenOf(request: FastifyRequest): string | undefined {
@@ -53,5 +56,6 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
     });
 
     admin.get('/api/v1/log', async () => deps.log.stats());
+    registerDestinationsApi(admin, { runners: deps.pipeline.runners, log: deps.log, consumerOf: (name) => deps.pipeline.consumerOf(name) });
   });
 }

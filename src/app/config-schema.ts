@@ -38,6 +38,9 @@ export const configSchema = z.strictObject({
       keep_rejects: z.number().int().positive().default(100_000).describe('Rows the reject log keeps.'),
     })
     .prefault({}),
+  secrets_file: z.string().optional().describe('A file of NAME=value lines that ${{ secrets.NAME }} may name (SLUICE_SECRETS_FILE overrides); the environment wins over it.'),
+  destinations: z.array(z.record(z.string(), z.unknown())).default([]).describe('Where events go; each entry is checked against its type (docs/destinations.md).'),
+  functions: z.array(z.record(z.string(), z.unknown())).default([]).describe('User functions run on events (docs/functions.md).'),
   privacy: z
     .strictObject({
       anonymize_ip: z.boolean().default(false).describe('Zero the last octet (IPv4) or 80 bits (IPv6) of context.ip.'),

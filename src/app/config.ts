@@ -42,7 +42,29 @@ function resolveSecrets(value: unknown, env: NodeJS.ProcessEnv, path: string, mi
   return value;
 }
 
-export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): { config: Readonly<SluiceConfig>; path: string | undefined } {
+/** NAME=value lines; blank lines and # comments are skipped; a value may be wrapped in single or double quotes. */
+export function parseSecretsFile(text: string, path: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) return;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(t);
+    if (!m) throw new ConfigError(`secrets file ${path} is invalid`, [`line ${i + 1}: expected NAME=value`]);
+    let v = m[2]!;
+    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) v = v.slice(1, -1);
+    out[m[1]!] = v;
+  });
+  return out;
+}
+
+export interface LoadedConfig {
+  config: Readonly<SluiceConfig>;
+  path: string | undefined;
+  /** Environment and secrets file together (the environment wins): where ${{ secrets.NAME }} came from. */
+  secrets: Readonly<Record<string, string | undefined>>;
+}
+
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const path = overrides.configPath ?? env.SLUICE_CONFIG ?? (existsSync('sluice.yaml') ? 'sluice.yaml' : undefined);
   let raw: unknown = {};
   if (path !== undefined) {
@@ -53,8 +75,14 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       throw new ConfigError(`config file ${path} is not valid YAML`, [(err as Error).message]);
     }
   }
+  const secretsPath = env.SLUICE_SECRETS_FILE ?? (typeof raw === 'object' && raw !== null ? (raw as { secrets_file?: unknown }).secrets_file : undefined);
+  let secrets: Record<string, string | undefined> = { ...env };
+  if (typeof secretsPath === 'string') {
+    if (!existsSync(secretsPath)) throw new ConfigError(`secrets file ${secretsPath} does not exist`, []);
+    secrets = { ...parseSecretsFile(readFileSync(secretsPath, 'utf8'), secretsPath), ...env };
+  }
   const missing: string[] = [];
-  raw = resolveSecrets(raw, env, '', missing);
+  raw = resolveSecrets(raw, secrets, '', missing);
   if (missing.length > 0) throw new ConfigError(`config file ${path} names secrets that are not set`, missing);
 
   const parsed = configSchema.safeParse(raw);
@@ -82,7 +110,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     }
   });
   if (problems.length > 0) throw new ConfigError('config is invalid', problems);
-  return { config: deepFreeze(config), path };
+  return { config: deepFreeze(config), path, secrets };
 }
 
 function deepFreeze<T>(value: T): T {

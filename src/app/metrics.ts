@@ -1,9 +1,9 @@
 // Prometheus metrics. Names follow core/telemetry.ts's vocabulary: received, duplicates, rejected (with a reason).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import client from 'prom-client';
-import type { IngestTelemetry } from '../core/telemetry.js';
+import type { DeliveryTelemetry, IngestTelemetry } from '../core/telemetry.js';
 
-export class Metrics implements IngestTelemetry {
+export class Metrics implements IngestTelemetry, DeliveryTelemetry {
   readonly registry = new client.Registry();
   private readonly receivedTotal = new client.Counter({ name: 'sluice_events_received_total', help: 'Events appended to the log, by source and type.', labelNames: ['source', 'type'], registers: [this.registry] });
   private readonly duplicateTotal = new client.Counter({ name: 'sluice_events_duplicate_total', help: 'Events already in the log (same source and messageId within the window); answered 200, stored once.', labelNames: ['source'], registers: [this.registry] });
@@ -13,6 +13,8 @@ export class Metrics implements IngestTelemetry {
   readonly commitSeconds = new client.Histogram({ name: 'sluice_log_commit_duration_seconds', help: 'Time from sending a group to the writer to its durable commit.', buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
   readonly commitRows = new client.Histogram({ name: 'sluice_log_commit_rows', help: 'Events appended per group commit.', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000], registers: [this.registry] });
   readonly commitFailures = new client.Counter({ name: 'sluice_log_commit_failures_total', help: 'Group commits that failed (their requests got 503).', registers: [this.registry] });
+  private readonly deliveryTotal = new client.Counter({ name: 'sluice_destination_events_total', help: 'Events per destination and outcome: delivered, retried (scheduled again; not a drop), dead_lettered (kept with the reason), filtered (not wanted by the destination).', labelNames: ['destination', 'outcome'], registers: [this.registry] });
+  private readonly sendSecondsHist = new client.Histogram({ name: 'sluice_destination_send_duration_seconds', help: 'Time of one send to a destination, by outcome.', labelNames: ['destination', 'outcome'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor() {
@@ -40,6 +42,26 @@ export class Metrics implements IngestTelemetry {
 
   rejected(reason: string, n: number): void {
     this.rejectedTotal.inc({ reason }, n);
+  }
+
+  delivered(destination: string, n: number): void {
+    this.deliveryTotal.inc({ destination, outcome: 'delivered' }, n);
+  }
+
+  retried(destination: string, n: number): void {
+    this.deliveryTotal.inc({ destination, outcome: 'retried' }, n);
+  }
+
+  deadLettered(destination: string, n: number): void {
+    this.deliveryTotal.inc({ destination, outcome: 'dead_lettered' }, n);
+  }
+
+  filtered(destination: string, n: number): void {
+    this.deliveryTotal.inc({ destination, outcome: 'filtered' }, n);
+  }
+
+  sendSeconds(destination: string, outcome: string, seconds: number): void {
+    this.sendSecondsHist.observe({ destination, outcome }, seconds);
   }
 
   stop(): void {

@@ -5,12 +5,14 @@ import type { Logger } from 'pino';
 import { SluiceError } from '../core/errors.js';
 import type { Log } from '../log/log.js';
 import { registerRawJsonBodies } from '../sources/http/body.js';
+import { registerCloudEventsGateway } from '../sources/cloudevents/gateway.js';
 import { registerTrackingApi } from '../sources/http/tracking-api.js';
 import type { RejectLog } from '../sources/reject-log.js';
 import { registerAdminApi } from './admin-api.js';
 import type { SluiceConfig } from './config-schema.js';
 import { retryAfterSeconds, toSluiceError } from './http-errors.js';
 import type { Metrics } from './metrics.js';
+import type { Pipeline } from './pipeline.js';
 
 export interface ServerDeps {
   config: Readonly<SluiceConfig>;
@@ -19,6 +21,7 @@ export interface ServerDeps {
   metrics: Metrics;
   logger: Logger;
   adminToken: string;
+  pipeline: Pipeline;
 }
 
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding', 'x-retry-count', 'anonymousid', 'sentat'];
@@ -65,14 +68,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     void reply.code(404).send({ success: false, error: new SluiceError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toJSON() });
   });
 
-  registerTrackingApi(app, {
-    writeKeys: new Map(config.sources.flatMap((s) => s.write_keys.map((k) => [k, s.name] as const))),
-    limits,
-    anonymizeIp: config.privacy.anonymize_ip,
-    log: deps.log,
-    rejects: deps.rejects,
-    telemetry: metrics,
-  });
+  const writeKeys = new Map(config.sources.flatMap((s) => s.write_keys.map((k) => [k, s.name] as const)));
+  registerTrackingApi(app, { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, log: deps.log, rejects: deps.rejects, telemetry: metrics });
+  registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
@@ -82,6 +80,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/metrics', async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  registerAdminApi(app, { adminToken: deps.adminToken, log: deps.log, rejects: deps.rejects });
+  registerAdminApi(app, { adminToken: deps.adminToken, log: deps.log, rejects: deps.rejects, pipeline: deps.pipeline });
   return app;
 }

@@ -5,7 +5,9 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
-import { type ConfigOverrides, loadConfig } from './config.js';
+import { checkConfig } from './check-config.js';
+import type { ConfigOverrides } from './config.js';
+import { type Pipeline, startPipeline } from './pipeline.js';
 import type { SluiceConfig } from './config-schema.js';
 import { Metrics } from './metrics.js';
 import { buildServer } from './server.js';
@@ -15,6 +17,7 @@ export interface Sluice {
   config: Readonly<SluiceConfig>;
   app: FastifyInstance;
   log: SqliteLog;
+  pipeline: Pipeline;
   adminToken: string;
   /** Write key of the development source, when Sluice created one. */
   devWriteKey: string | undefined;
@@ -47,7 +50,7 @@ export function createLogger(): Logger {
 
 export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   const announce = opts.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const loaded = loadConfig(opts);
+  const loaded = checkConfig(opts);
   let config = loaded.config;
   const dataDir = resolve(config.data_dir);
   mkdirSync(dataDir, { recursive: true });
@@ -76,7 +79,14 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     },
     onRejectLogDrop: (n) => metrics.rejectLogDropped.inc(n),
   });
-  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken });
+  let pipeline: Pipeline;
+  try {
+    pipeline = await startPipeline(loaded.destinations, { log, state: log, telemetry: metrics, logger });
+  } catch (err) {
+    await log.close();
+    throw err;
+  }
+  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
@@ -101,12 +111,14 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     config,
     app,
     log,
+    pipeline,
     adminToken,
     devWriteKey,
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
         await app.close(); // stop accepting; in-flight requests finish and their appends commit
+        await pipeline.stop(); // stop reading; sends in flight finish and settle
         await log.close(); // flush what is queued, stop the writer
         metrics.stop();
       })();

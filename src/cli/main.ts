@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // The sluice command. Parses arguments and calls app/; nothing else.
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../app/config.js';
+import { checkConfig } from '../app/check-config.js';
+import { ConfigError } from '../app/config.js';
 import { startSluice } from '../app/start.js';
+import { AdminError } from './admin-client.js';
+import { destinationsCommand } from './destinations-command.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -55,11 +58,17 @@ program
   .description('check a config file and list every problem with its path')
   .option('-c, --config <file>', 'config file (default: sluice.yaml if present, or SLUICE_CONFIG)')
   .action((opts: { config?: string }) => {
-    const { path } = loadConfig(opts.config === undefined ? {} : { configPath: opts.config });
+    const { path } = checkConfig(opts.config === undefined ? {} : { configPath: opts.config });
     process.stdout.write(`${path ?? 'default config'}: ok\n`);
   });
 
+program.addCommand(destinationsCommand());
+
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof AdminError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);

@@ -25,6 +25,8 @@ export type EventFailure = {
   /** True when resending cannot succeed (bad data): dead-letter it. False: retry it later. */
   permanent: boolean;
   reason: string;
+  /** The server's Retry-After for this event, when it gave one. */
+  retryAfterMs?: number;
 };
 
 export type SendResult =

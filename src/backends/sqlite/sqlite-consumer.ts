@@ -17,6 +17,11 @@ export class SqliteConsumer implements Consumer {
   private readonly tracker: CursorTracker;
   /** Retry deliveries out now: their seq is below the cursor, so they are tracked apart. */
   private readonly retriesOut = new Set<number>();
+  /**
+   * Retry deliveries settled whose row is not yet deleted or rewritten on disk. Until that write commits, the old
+   * row still looks due, and reading it again would deliver the event twice.
+   */
+  private readonly retriesSettling = new Set<number>();
   private readonly st;
 
   constructor(
@@ -61,10 +66,10 @@ export class SqliteConsumer implements Consumer {
   private readNow(max: number): Delivery[] {
     const out: Delivery[] = [];
     // The retries out now are among the due rows and skipped: fetch enough to still find `max` others.
-    const due = this.st.due.all(this.name, Date.now(), max + this.retriesOut.size) as (EventRow & { attempt: number; first_at: number | null })[];
+    const due = this.st.due.all(this.name, Date.now(), max + this.retriesOut.size + this.retriesSettling.size) as (EventRow & { attempt: number; first_at: number | null })[];
     for (const r of due) {
       if (out.length >= max) break;
-      if (this.retriesOut.has(r.seq)) continue;
+      if (this.retriesOut.has(r.seq) || this.retriesSettling.has(r.seq)) continue;
       this.retriesOut.add(r.seq);
       const d: Delivery = { event: toLoggedEvent(r), attempt: r.attempt };
       if (r.first_at !== null) d.firstRetryAt = r.first_at;
@@ -84,10 +89,15 @@ export class SqliteConsumer implements Consumer {
   private settle(d: Delivery, ops: Promise<unknown>[]): void {
     const seq = d.event.seq;
     if (this.retriesOut.delete(seq)) {
-      ops.push(this.writer.submit({ k: 'settleRetry', consumer: this.name, seq }));
+      ops.push(this.whileSettling(seq, this.writer.submit({ k: 'settleRetry', consumer: this.name, seq })));
     } else if (this.tracker.settle(seq)) {
       ops.push(this.writer.submit({ k: 'cursor', consumer: this.name, seq: this.tracker.cursor }));
     }
+  }
+
+  private whileSettling<T>(seq: number, write: Promise<T>): Promise<T> {
+    this.retriesSettling.add(seq);
+    return write.finally(() => this.retriesSettling.delete(seq));
   }
 
   async ack(deliveries: readonly Delivery[]): Promise<void> {
@@ -99,13 +109,14 @@ export class SqliteConsumer implements Consumer {
   async retry(d: Delivery, delayMs: number): Promise<void> {
     const seq = d.event.seq;
     // The retry row is written before the cursor moves past it (same or earlier group), so a crash cannot lose it.
-    const ops: Promise<unknown>[] = [
-      this.writer.submit({ k: 'retry', consumer: this.name, seq, dueAt: Date.now() + delayMs, attempt: d.attempt + 1, firstAt: d.firstRetryAt ?? Date.now() }),
-    ];
+    const write = this.writer.submit({ k: 'retry', consumer: this.name, seq, dueAt: Date.now() + delayMs, attempt: d.attempt + 1, firstAt: d.firstRetryAt ?? Date.now() });
+    const ops: Promise<unknown>[] = [];
     if (this.retriesOut.delete(seq)) {
-      // Still a retry: the row was just rewritten with its new due time.
-    } else if (this.tracker.settle(seq)) {
-      ops.push(this.writer.submit({ k: 'cursor', consumer: this.name, seq: this.tracker.cursor }));
+      // Still a retry: its row is being rewritten with the new due time.
+      ops.push(this.whileSettling(seq, write));
+    } else {
+      ops.push(write);
+      if (this.tracker.settle(seq)) ops.push(this.writer.submit({ k: 'cursor', consumer: this.name, seq: this.tracker.cursor }));
     }
     await Promise.all(ops);
     if (delayMs <= 0) this.wakeup.notify();

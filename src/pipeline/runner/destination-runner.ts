@@ -265,7 +265,7 @@ export class DestinationRunner {
           const d = items[i]!.delivery;
           if (f === undefined) ok.push(d);
           else if (f.permanent) await this.deadLetter([d], f.reason, result.exchange);
-          else await this.retryOrGiveUp([d], f.reason, undefined, now, result.exchange);
+          else await this.retryOrGiveUp([d], f.reason, f.retryAfterMs, now, result.exchange);
         }
         if (result.failures.length > 0) this.noteError(result.failures[0]!.reason);
         this.acked(ok);

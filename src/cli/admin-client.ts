@@ -1,0 +1,44 @@
+// Talks to a running Sluice's admin API, so the CLI works the same against a local or a remote server.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface AdminTarget {
+  url: string;
+  token: string;
+}
+
+export class AdminError extends Error {}
+
+/** Token from the flag, else SLUICE_ADMIN_TOKEN, else the admin-token file a local server wrote in its data dir. */
+export function resolveTarget(opts: { url?: string; token?: string; dataDir?: string }, env: NodeJS.ProcessEnv): AdminTarget {
+  const url = (opts.url ?? env.SLUICE_URL ?? `http://127.0.0.1:${env.PORT ?? 8080}`).replace(/\/+$/, '');
+  let token = opts.token ?? env.SLUICE_ADMIN_TOKEN;
+  const file = join(opts.dataDir ?? env.SLUICE_DATA_DIR ?? './data', 'admin-token');
+  if (token === undefined && existsSync(file)) token = readFileSync(file, 'utf8').trim();
+  if (token === undefined) throw new AdminError(`no admin token: pass --token, set SLUICE_ADMIN_TOKEN, or run where ${file} exists`);
+  return { url, token };
+}
+
+export async function call<T>(target: AdminTarget, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${target.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? (method === 'POST' ? '{}' : undefined) : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new AdminError(`cannot reach Sluice at ${target.url}: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+    } catch {
+      // not JSON: show it as it is
+    }
+    throw new AdminError(`${method} ${path} answered ${res.status}: ${message}`);
+  }
+  return JSON.parse(text) as T;
+}

@@ -1,0 +1,107 @@
+// Requests to Mixpanel and what their answers mean for each event: events go to /import (strict mode), identify
+// and group become profile updates on /engage and /groups. https://developer.mixpanel.com/reference/import-events
+//
+// Unlike Amplitude, /import keeps the valid events of a request that answers 400: "If some events pass validation
+// and others fail, we will ingest the events that pass validation." So a 400 naming events is a true partial result.
+import type { DestinationContext, OutgoingEvent, SendResult } from '../../core/destination.js';
+import { chunkBySize, jsonArray, utf8Bytes } from '../shared/chunk.js';
+import { type HttpReply, httpCall, resultForStatus } from '../shared/http.js';
+import { Outcomes } from '../shared/outcomes.js';
+import { isObject } from '../shared/read.js';
+import { postSplitting, type SplitTarget } from '../shared/split.js';
+import { type Config, importUrl, profileUrl } from './config.js';
+import { mapEvent, type Route } from './map.js';
+
+/** Mixpanel: "We accept up to 2000 events and 2MB uncompressed per request" (its 413 says 2097152 bytes). */
+export const MAX_REQUEST_EVENTS = 2000;
+export const MAX_REQUEST_BYTES = 2_000_000;
+
+export async function sendBatch(config: Config, ctx: DestinationContext, batch: readonly OutgoingEvent[], signal: AbortSignal): Promise<SendResult> {
+  const out = new Outcomes(batch.length);
+  const items: string[] = [];
+  const routes: Record<Route, number[]> = { import: [], engage: [], groups: [] };
+  batch.forEach((e, i) => {
+    const mapped = mapEvent(e.doc, e.messageId, config);
+    if (mapped.ok) {
+      items[i] = JSON.stringify(mapped.record);
+      routes[mapped.route].push(i);
+    } else out.fail([i], true, mapped.reason);
+  });
+
+  const post = (url: URL, headers: Record<string, string>) => (indices: readonly number[]) =>
+    httpCall(ctx, { url: url.href, headers, body: jsonArray(indices.map((i) => items[i] as string)), timeoutMs: config.timeout_ms }, signal);
+  const auth = { authorization: `Basic ${Buffer.from(`${config.project_token}:`).toString('base64')}` };
+  const targets: Record<Route, SplitTarget> = {
+    import: { what: 'Mixpanel /import', post: post(importUrl(config), auth), onReply: (indices, reply) => settleImport(indices, reply, out) },
+    engage: { what: 'Mixpanel /engage', post: post(profileUrl(config, 'engage'), {}), onReply: (indices, reply) => settleProfiles('Mixpanel /engage', indices, reply, out) },
+    groups: { what: 'Mixpanel /groups', post: post(profileUrl(config, 'groups'), {}), onReply: (indices, reply) => settleProfiles('Mixpanel /groups', indices, reply, out) },
+  };
+
+  for (const route of ['import', 'engage', 'groups'] as const) {
+    const { chunks, oversize } = chunkBySize(routes[route], (i) => utf8Bytes(items[i] as string), {
+      maxItems: MAX_REQUEST_EVENTS,
+      maxBytes: MAX_REQUEST_BYTES - 2, // the brackets of the JSON array
+    });
+    out.fail(oversize, true, `the record is larger than Mixpanel's ${MAX_REQUEST_BYTES}-byte request limit`);
+    for (const chunk of chunks) await postSplitting(targets[route], chunk, out);
+  }
+  return out.result();
+}
+
+function settleImport(indices: readonly number[], reply: HttpReply, out: Outcomes): void {
+  const failed = reply.status === 400 ? failedRecords(reply.body, indices.length) : undefined;
+  if (failed === undefined) {
+    out.settle(indices, resultForStatus(reply, 'Mixpanel /import'));
+    return;
+  }
+  out.record(reply.exchange, true);
+  const valid = indices.filter((_, position) => !failed.records.has(position));
+  indices.forEach((index, position) => {
+    const why = failed.records.get(position);
+    if (why !== undefined) out.fail([index], true, `Mixpanel /import answered 400: ${why}`);
+  });
+  if (failed.imported !== undefined && failed.imported < valid.length) {
+    // Fewer imported than passed validation: which ones is unknown. Resending all is safe, as Mixpanel drops
+    // duplicates of (event, time, distinct_id, $insert_id).
+    out.fail(valid, false, `Mixpanel /import imported ${failed.imported} of the ${valid.length} valid events; to be sent again`);
+  } else out.accept(valid);
+}
+
+/** A strict-mode 400: failed_records [{index, $insert_id, field, message}] and num_records_imported. */
+function failedRecords(body: string, size: number): { records: Map<number, string>; imported: number | undefined } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(parsed) || !Array.isArray(parsed.failed_records)) return undefined;
+  const records = new Map<number, string>();
+  for (const r of parsed.failed_records) {
+    if (!isObject(r) || !Number.isInteger(r.index) || (r.index as number) < 0 || (r.index as number) >= size) continue;
+    const field = typeof r.field === 'string' ? `${r.field}: ` : '';
+    records.set(r.index as number, `${field}${typeof r.message === 'string' ? r.message : 'failed validation'}`);
+  }
+  if (records.size === 0) return undefined;
+  const imported = typeof parsed.num_records_imported === 'number' ? parsed.num_records_imported : undefined;
+  return { records, imported };
+}
+
+/** /engage and /groups with verbose=1 answer 200 {status: 1} when they took the updates, {status: 0, error} if not. */
+function settleProfiles(what: string, indices: readonly number[], reply: HttpReply, out: Outcomes): void {
+  const whole = resultForStatus(reply, what);
+  if (whole.kind !== 'ok') {
+    out.settle(indices, whole);
+    return;
+  }
+  let status: unknown;
+  let error: unknown;
+  try {
+    const parsed: unknown = JSON.parse(reply.body);
+    ({ status, error } = isObject(parsed) ? parsed : { status: parsed, error: undefined });
+  } catch {
+    status = reply.body.trim();
+  }
+  if (status === 1 || status === '1') out.settle(indices, whole);
+  else out.settle(indices, { kind: 'fail', reason: `${what} refused the updates: ${typeof error === 'string' ? error : reply.body.slice(0, 300)}`, exchange: reply.exchange });
+}
