@@ -5,6 +5,7 @@ import { SluiceError } from '../core/errors.js';
 import type { Log } from '../log/log.js';
 import type { RejectLog } from '../sources/reject-log.js';
 import { registerDestinationsApi } from './destinations-api.js';
+import type { FunctionsRunner } from '../pipeline/functions/runner.js';
 import type { Pipeline } from './pipeline.js';
 
 export interface AdminApiDeps {
@@ -12,6 +13,7 @@ export interface AdminApiDeps {
   log: Log;
   rejects: RejectLog;
   pipeline: Pipeline;
+  functions: FunctionsRunner;
 }
 
 function tokenOf(request: FastifyRequest): string | undefined {
@@ -56,6 +58,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
     });
 
     admin.get('/api/v1/log', async () => deps.log.stats());
+    admin.get('/api/v1/functions', async () => ({ functions: deps.functions.status() }));
     registerDestinationsApi(admin, { runners: deps.pipeline.runners, log: deps.log, consumerOf: (name) => deps.pipeline.consumerOf(name) });
   });
 }

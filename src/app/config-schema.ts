@@ -1,6 +1,7 @@
 // The one definition of Sluice's configuration: strict (unknown keys are errors), defaults here, units in names.
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from '../core/limits.js';
+import { functionsSchema } from '../pipeline/functions/config.js';
 
 const sourceSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (starting with a letter or digit)').describe('Source name, used in metrics and queries.'),
@@ -40,7 +41,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   secrets_file: z.string().optional().describe('A file of NAME=value lines that ${{ secrets.NAME }} may name (SLUICE_SECRETS_FILE overrides); the environment wins over it.'),
   destinations: z.array(z.record(z.string(), z.unknown())).default([]).describe('Where events go; each entry is checked against its type (docs/destinations.md).'),
-  functions: z.array(z.record(z.string(), z.unknown())).default([]).describe('User functions run on events (docs/functions.md).'),
+  functions: functionsSchema,
   privacy: z
     .strictObject({
       anonymize_ip: z.boolean().default(false).describe('Zero the last octet (IPv4) or 80 bits (IPv6) of context.ip.'),

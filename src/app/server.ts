@@ -12,6 +12,7 @@ import { registerAdminApi } from './admin-api.js';
 import type { SluiceConfig } from './config-schema.js';
 import { retryAfterSeconds, toSluiceError } from './http-errors.js';
 import type { Metrics } from './metrics.js';
+import type { FunctionsRunner } from '../pipeline/functions/runner.js';
 import type { Pipeline } from './pipeline.js';
 
 export interface ServerDeps {
@@ -22,6 +23,7 @@ export interface ServerDeps {
   logger: Logger;
   adminToken: string;
   pipeline: Pipeline;
+  functions: FunctionsRunner;
 }
 
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding', 'x-retry-count', 'anonymousid', 'sentat'];
@@ -80,6 +82,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/metrics', async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  registerAdminApi(app, { adminToken: deps.adminToken, log: deps.log, rejects: deps.rejects, pipeline: deps.pipeline });
+  registerAdminApi(app, { adminToken: deps.adminToken, log: deps.log, rejects: deps.rejects, pipeline: deps.pipeline, functions: deps.functions });
   return app;
 }

@@ -1,11 +1,13 @@
 // The composition root: reads the config, opens the log, wires the server, and stops it all in order.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
+import { type FunctionsRunner, startFunctions } from '../pipeline/functions/runner.js';
 import { checkConfig } from './check-config.js';
+import { appendingEmit } from './emit.js';
 import type { ConfigOverrides } from './config.js';
 import { type Pipeline, startPipeline } from './pipeline.js';
 import type { SluiceConfig } from './config-schema.js';
@@ -18,6 +20,7 @@ export interface Sluice {
   app: FastifyInstance;
   log: SqliteLog;
   pipeline: Pipeline;
+  functions: FunctionsRunner;
   adminToken: string;
   /** Write key of the development source, when Sluice created one. */
   devWriteKey: string | undefined;
@@ -79,14 +82,22 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     },
     onRejectLogDrop: (n) => metrics.rejectLogDropped.inc(n),
   });
-  let pipeline: Pipeline;
+  let pipeline: Pipeline | undefined;
+  let functions: FunctionsRunner;
   try {
     pipeline = await startPipeline(loaded.destinations, { log, state: log, telemetry: metrics, logger });
+    functions = await startFunctions(log, config.functions, {
+      emit: appendingEmit(log, config.limits, config.privacy.anonymize_ip, metrics),
+      secrets: loaded.secrets,
+      logger: logger.child({ component: 'functions' }),
+      baseDir: loaded.path === undefined ? process.cwd() : dirname(resolve(loaded.path)),
+    });
   } catch (err) {
+    await pipeline?.stop();
     await log.close();
     throw err;
   }
-  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline });
+  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline, functions });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
@@ -112,12 +123,14 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     app,
     log,
     pipeline,
+    functions,
     adminToken,
     devWriteKey,
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
         await app.close(); // stop accepting; in-flight requests finish and their appends commit
+        await functions.stop(); // before the log closes: an emit in flight still appends
         await pipeline.stop(); // stop reading; sends in flight finish and settle
         await log.close(); // flush what is queued, stop the writer
         metrics.stop();

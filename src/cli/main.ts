@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { checkConfig } from '../app/check-config.js';
 import { ConfigError } from '../app/config.js';
+import { runFunctionTest } from '../app/fn-test.js';
 import { startSluice } from '../app/start.js';
 import { AdminError } from './admin-client.js';
 import { destinationsCommand } from './destinations-command.js';
@@ -63,6 +64,18 @@ program
   });
 
 program.addCommand(destinationsCommand());
+
+const fn = program.command('fn').description('user functions');
+fn.command('test <name>')
+  .description('run a function of the config on a sample event and print what it would emit')
+  .requiredOption('-e, --event <file>', 'a JSON file: a CloudEvent (with specversion) or a Segment message')
+  .option('-c, --config <file>', 'config file (default: sluice.yaml if present, or SLUICE_CONFIG)')
+  .option('--source <name>', 'the source the event is taken to come from', 'test')
+  .action(async (name: string, opts: { event: string; config?: string; source: string }) => {
+    const report = await runFunctionTest(opts.config === undefined ? {} : { configPath: opts.config }, name, opts.event, opts.source);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (report.error !== undefined || report.refused.some((r) => r !== null)) process.exitCode = 1;
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof AdminError) {
