@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fullJitterBackoff } from './backoff.js';
+import { fullJitterDelay } from '../backoff.js';
 import { emittedMessageId, finalizeCalls } from './emitted.js';
 
 const CAUSE = { source: 'backend', messageId: '/users evt-1', function: 'welcome' };
@@ -40,13 +40,13 @@ describe('finalizeCalls', () => {
   });
 });
 
-describe('fullJitterBackoff', () => {
+describe('fullJitterDelay', () => {
   const policy = { initial_backoff_ms: 1000, max_backoff_ms: 10_000 };
   it('doubles the ceiling per attempt up to the maximum, and jitters below it', () => {
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map((a) => fullJitterBackoff(policy, a, () => 0.999999)), [999, 1999, 3999, 7999, 9999, 9999]);
-    assert.equal(fullJitterBackoff(policy, 3, () => 0), 0);
+    assert.deepEqual([1, 2, 3, 4, 5, 6].map((a) => fullJitterDelay(a, policy, () => 0.999999)), [999, 1999, 3999, 7999, 9999, 9999]);
+    assert.equal(fullJitterDelay(3, policy, () => 0), 0);
     for (let i = 0; i < 100; i++) {
-      const d = fullJitterBackoff(policy, 3);
+      const d = fullJitterDelay(3, policy);
       assert.ok(d >= 0 && d < 4000);
     }
   });

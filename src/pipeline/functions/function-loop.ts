@@ -3,7 +3,7 @@
 // then dead-lettered with the reason; nothing a function does stops the loop.
 import { SluiceError } from '../../core/errors.js';
 import type { Consumer, Delivery } from '../../log/log.js';
-import { fullJitterBackoff } from './backoff.js';
+import { fullJitterDelay } from '../backoff.js';
 import { type Emit, type EmitCause, finalizeCalls } from './emitted.js';
 import type { FunctionLogger, LoadedFunction } from './loaded-function.js';
 import type { FailureKind, RunResult } from './sandbox.js';
@@ -162,7 +162,7 @@ export class FunctionLoop {
       this.deps.logger.error(where, 'function gave up on an event; it is in the dead letters');
       return;
     }
-    const delayMs = fullJitterBackoff(retry, d.attempt, this.deps.random);
+    const delayMs = fullJitterDelay(d.attempt, retry, this.deps.random);
     this.deps.logger.warn({ ...where, delayMs }, 'function failed on an event; retrying');
     await this.consumer.retry(d, delayMs);
   }

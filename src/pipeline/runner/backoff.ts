@@ -1,16 +1,10 @@
-// When to try again: full-jitter exponential backoff (a random delay between 0 and min(max, initial·2^(n−1))), which
-// spreads retries of many events out instead of sending them back in lockstep; a server's Retry-After is a floor.
+// When a destination tries again: full-jitter backoff with the server's Retry-After as a floor, bounded by attempts
+// and by total time.
+import { type BackoffPolicy, fullJitterDelay } from '../backoff.js';
 
-export interface RetryPolicy {
+export interface RetryPolicy extends BackoffPolicy {
   max_attempts: number;
   max_elapsed_ms: number;
-  initial_backoff_ms: number;
-  max_backoff_ms: number;
-}
-
-export function fullJitterDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.max_backoff_ms, policy.initial_backoff_ms * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * ceiling);
 }
 
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false; why: string };
