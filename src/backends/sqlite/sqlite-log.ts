@@ -7,6 +7,7 @@ import type { AppendResult, Consumer, ConsumerOptions, Log, LogSettings, LogStat
 import { Wakeup } from '../../log/wakeup.js';
 import type { RejectEntry, RejectLog, RejectQuery } from '../../sources/reject-log.js';
 import { configure, migrate } from './schema.js';
+import { type ExtensionOp, WRITER_EXTENSIONS } from './writer-extensions.js';
 import { SqliteConsumer, toLoggedEvent } from './sqlite-consumer.js';
 import { type CommitObserver, WriterClient, type WriterLimits } from './writer-client.js';
 
@@ -34,6 +35,7 @@ export class SqliteLog implements Log, RejectLog {
     this.db = new Database(opts.path);
     configure(this.db);
     migrate(this.db);
+    for (const x of WRITER_EXTENSIONS) this.db.exec(x.schema);
     this.writer = new WriterClient({ path: opts.path, dedupeWindowMs: opts.dedupe_window_ms }, opts, opts.onCommit);
     this.st = {
       cursor: this.db.prepare('SELECT cursor FROM consumers WHERE name = ?').pluck(),
@@ -76,6 +78,16 @@ export class SqliteLog implements Log, RejectLog {
   }
 
   /** Small durable settings (a destination paused, say), written through the same group commits. */
+  /** The read connection, for stores that share this database (rollups, violations): reads only. */
+  get readDb(): Database.Database {
+    return this.db;
+  }
+
+  /** Runs an extension's write in the next group commit; resolves with its handler's result once durable. */
+  submit(op: ExtensionOp): Promise<unknown> {
+    return this.writer.submit(op);
+  }
+
   async getState(key: string): Promise<string | undefined> {
     return this.st.getState.get(key) as string | undefined;
   }

@@ -1,6 +1,7 @@
 // Messages between the main thread and the writer thread. All writes go through the one writer, in groups:
 // each group is one transaction and one fsync, however many requests it carries.
 import type { LogRecord, LoggedEvent } from '../../core/event.js';
+import type { ExtensionOp } from './writer-extensions.js';
 
 export interface RejectRow {
   at: number;
@@ -21,10 +22,11 @@ export type WriteOp =
   | { k: 'removeDead'; consumer: string; ids: readonly number[] }
   | { k: 'state'; key: string; value: string | null }
   | { k: 'reject'; rows: readonly RejectRow[] }
-  | { k: 'prune'; cutoff: number; keepRejects: number };
+  | { k: 'prune'; cutoff: number; keepRejects: number }
+  | ExtensionOp;
 
 /** Per op: the seqs for an append (null for a duplicate), the count for a prune, else null. */
-export type OpResult = (number | null)[] | number | null;
+export type OpResult = unknown;
 
 export interface WriterInit {
   path: string;

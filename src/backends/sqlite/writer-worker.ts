@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { configure } from './schema.js';
+import { type ExtensionOp, WRITER_EXTENSIONS } from './writer-extensions.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterRequest } from './writer-protocol.js';
 
 const init = workerData as WriterInit;
@@ -65,7 +66,20 @@ function rotateIfDue(now: number): void {
   st.setMeta.run('dedupe_generation_started', String(now));
 }
 
+const extensions = new Map(
+  WRITER_EXTENSIONS.map((x) => {
+    db.exec(x.schema);
+    return [x.name, x.open(db)] as const;
+  }),
+);
+
 function apply(op: WriteOp, now: number): OpResult {
+  const colon = op.k.indexOf(':');
+  if (colon !== -1) {
+    const handler = extensions.get(op.k.slice(0, colon));
+    if (handler === undefined) throw new Error(`no writer extension handles ${op.k}`);
+    return handler(op as ExtensionOp, now);
+  }
   switch (op.k) {
     case 'append': {
       const current = st.seen[generation]!;

@@ -1,0 +1,22 @@
+// Stores beyond the log (rollups, tracking-plan violations, …) add their own tables and write operations here, so
+// every write still goes through the one writer thread and its group commits. Each extension lives in its own file
+// and is listed once below.
+import type Database from 'better-sqlite3';
+
+/** An operation an extension handles: `{ k: 'x:name', … }`; `k` is prefixed with the extension's name. */
+export interface ExtensionOp {
+  k: `${string}:${string}`;
+  [field: string]: unknown;
+}
+
+export interface WriterExtension {
+  /** Prefix of this extension's op kinds, e.g. 'rollup'. */
+  name: string;
+  /** DDL run on open (must be idempotent: CREATE TABLE IF NOT EXISTS …). */
+  schema: string;
+  /** Prepares statements once; returns the handler for this extension's ops (run inside the group's transaction). */
+  open(db: Database.Database): (op: ExtensionOp, now: number) => unknown;
+}
+
+// Listed extensions (one import and one entry each).
+export const WRITER_EXTENSIONS: readonly WriterExtension[] = [];
