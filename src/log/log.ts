@@ -97,7 +97,10 @@ export interface Log {
 }
 
 export interface LogSettings {
-  /** How long a (source, messageId) pair is remembered for deduplication: at least this, and not many times longer. */
+  /**
+   * How long a (source, messageId) pair is remembered for deduplication: at least this, and not many times longer.
+   * Measured from arrival: a backend may take the record's receivedAt (which sources set on arrival) as that time.
+   */
   dedupe_window_ms: number;
   /** Events older than this are dropped once every consumer has read past them. */
   retention_ms: number;

@@ -11,7 +11,6 @@ const MIGRATIONS: string[] = [
     received_at INTEGER NOT NULL,
     body TEXT NOT NULL
   );
-  -- Two generations of (source, messageId) keys: lookups check both, rotation empties the older one in O(1).
   CREATE TABLE seen_0 (source TEXT NOT NULL, message_id TEXT NOT NULL, PRIMARY KEY (source, message_id)) WITHOUT ROWID;
   CREATE TABLE seen_1 (source TEXT NOT NULL, message_id TEXT NOT NULL, PRIMARY KEY (source, message_id)) WITHOUT ROWID;
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -35,6 +34,8 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE dead_letters ADD COLUMN detail TEXT;
    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
   `ALTER TABLE retries ADD COLUMN first_at INTEGER;`,
+  // Deduplication moved to an in-memory index rebuilt from `events` (dedupe-index.ts).
+  `DROP TABLE seen_0; DROP TABLE seen_1;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -2,6 +2,7 @@
 // applied in one transaction, committed with synchronous=FULL, so the event loop never waits on an fsync.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { DedupeIndex, type StoredPair } from './dedupe-index.js';
 import { configure } from './schema.js';
 import { type ExtensionOp, WRITER_EXTENSIONS } from './writer-extensions.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterRequest } from './writer-protocol.js';
@@ -15,13 +16,10 @@ db.pragma('synchronous = FULL');
 
 const st = {
   insertEvent: db.prepare('INSERT INTO events (source, message_id, type, received_at, body) VALUES (?, ?, ?, ?, ?)'),
-  seen: [0, 1].map((g) => ({
-    has: db.prepare(`SELECT 1 FROM seen_${g} WHERE source = ? AND message_id = ?`).pluck(),
-    add: db.prepare(`INSERT OR IGNORE INTO seen_${g} (source, message_id) VALUES (?, ?)`),
-    clear: db.prepare(`DELETE FROM seen_${g}`),
-  })),
-  getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
-  setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+  pairAt: db.prepare('SELECT source, message_id AS messageId FROM events WHERE seq = ?'),
+  firstFrom: db.prepare('SELECT seq, received_at AS receivedAt FROM events WHERE seq >= ? ORDER BY seq LIMIT 1'),
+  minSeq: db.prepare('SELECT MIN(seq) FROM events').pluck(),
+  pairsFrom: db.prepare('SELECT seq, source, message_id AS messageId FROM events WHERE seq >= ? ORDER BY seq'),
   cursor: db.prepare(
     'INSERT INTO consumers (name, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
   ),
@@ -44,27 +42,32 @@ const st = {
   trimRejects: db.prepare('DELETE FROM rejects WHERE id <= (SELECT MAX(id) FROM rejects) - ?'),
 };
 
-let generation = Number(st.getMeta.get('dedupe_generation') ?? 0);
-let generationStarted = Number(st.getMeta.get('dedupe_generation_started') ?? 0);
+const dedupe = new DedupeIndex(init.dedupeWindowMs, (seq) => st.pairAt.get(seq) as StoredPair | undefined, Date.now());
 
-function rotateIfDue(now: number): void {
-  if (generationStarted === 0) {
-    generationStarted = now;
-    st.setMeta.run('dedupe_generation_started', String(now));
-    return;
+/** The first position received at or after `time`: a binary search on seq, as received_at grows with it. */
+function firstSeqReceivedFrom(time: number): number | undefined {
+  let lo = st.minSeq.get() as number | null;
+  let hi = st.maxSeq.get() as number;
+  if (lo === null) return undefined;
+  const at = (seq: number): { seq: number; receivedAt: number } | undefined => st.firstFrom.get(seq) as { seq: number; receivedAt: number } | undefined;
+  if ((at(hi)?.receivedAt ?? -Infinity) < time) return undefined;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const row = at(mid)!;
+    if (row.receivedAt >= time) hi = mid;
+    else lo = row.seq + 1;
   }
-  if (now - generationStarted < init.dedupeWindowMs) return;
-  if (now - generationStarted >= 2 * init.dedupeWindowMs) {
-    // No write for two windows or more: the current generation's keys are at least one window old too.
-    st.seen[generation]!.clear.run();
-  }
-  // The older generation holds keys at least one window old: forget them and start filling it anew.
-  generation = 1 - generation;
-  generationStarted = now;
-  st.seen[generation]!.clear.run();
-  st.setMeta.run('dedupe_generation', String(generation));
-  st.setMeta.run('dedupe_generation_started', String(now));
+  return lo;
 }
+
+/** Loads the pairs of the last window from the log: at start, and after a failed commit. */
+function rebuildDedupe(now: number): void {
+  dedupe.clear(now);
+  const from = firstSeqReceivedFrom(now - init.dedupeWindowMs);
+  if (from === undefined) return;
+  for (const r of st.pairsFrom.iterate(from) as IterableIterator<StoredPair & { seq: number }>) dedupe.add(r.source, r.messageId, r.seq);
+}
+rebuildDedupe(Date.now());
 
 const extensions = new Map(
   WRITER_EXTENSIONS.map((x) => {
@@ -82,16 +85,17 @@ function apply(op: WriteOp, now: number): OpResult {
   }
   switch (op.k) {
     case 'append': {
-      const current = st.seen[generation]!;
-      const previous = st.seen[1 - generation]!;
       const seqs: (number | null)[] = new Array(op.records.length);
       for (let i = 0; i < op.records.length; i++) {
         const r = op.records[i]!;
-        if (previous.has.get(r.source, r.messageId) !== undefined || current.add.run(r.source, r.messageId).changes === 0) {
+        // A duplicate earlier in this same group is found too: this connection reads its own uncommitted rows.
+        if (dedupe.has(r.source, r.messageId)) {
           seqs[i] = null;
           continue;
         }
-        seqs[i] = Number(st.insertEvent.run(r.source, r.messageId, r.type, r.receivedAt, r.body).lastInsertRowid);
+        const seq = Number(st.insertEvent.run(r.source, r.messageId, r.type, r.receivedAt, r.body).lastInsertRowid);
+        dedupe.add(r.source, r.messageId, seq);
+        seqs[i] = seq;
       }
       return seqs;
     }
@@ -122,7 +126,8 @@ function apply(op: WriteOp, now: number): OpResult {
       for (const r of op.rows) st.reject.run(r.at, r.source, r.code, r.field, r.itemIndex, r.message, r.sample);
       return null;
     case 'prune':
-      return prune(op.cutoff, op.keepRejects);
+      // Never prune inside the dedupe window: the index is rebuilt from these rows at start.
+      return prune(Math.min(op.cutoff, now - init.dedupeWindowMs), op.keepRejects);
   }
 }
 
@@ -139,7 +144,7 @@ function prune(cutoff: number, keepRejects: number): number {
 }
 
 const runGroup = db.transaction((ops: WriteOp[], now: number): OpResult[] => {
-  rotateIfDue(now);
+  dedupe.rotateIfDue(now);
   return ops.map((op) => apply(op, now));
 });
 
@@ -155,6 +160,12 @@ parentPort!.on('message', (msg: WriterRequest) => {
     reply = { id: msg.id, ok: true, results: runGroup(msg.ops, msg.now) };
   } catch (err) {
     reply = { id: msg.id, ok: false, error: (err as Error).message };
+    // The group was rolled back: forget what it added to the index.
+    try {
+      rebuildDedupe(Date.now());
+    } catch {
+      // The database cannot be read either; the next group fails too and tries again.
+    }
   }
   parentPort!.postMessage(reply);
 });

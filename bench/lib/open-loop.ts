@@ -1,0 +1,29 @@
+// Runs the open-loop generator (bench/load/open-loop.ts) on the client core and returns its result.
+import { fileURLToPath } from 'node:url';
+import type { OpenLoopResult } from '../load/open-loop.js';
+import { CLIENT_CPU, runPinned } from './proc.js';
+
+export type { OpenLoopResult };
+
+const GENERATOR = fileURLToPath(new URL('../load/open-loop.ts', import.meta.url));
+
+export interface OpenLoopOptions {
+  url: string;
+  template: string;
+  auth: string;
+  rate: number;
+  seconds: number;
+  /** Sockets opened before the clock starts. */
+  conns: number;
+  /** Sockets the generator may open in all. */
+  maxConns: number;
+  timeoutMs: number;
+}
+
+export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
+  const args = ['--import', 'tsx', GENERATOR, '--url', o.url, '--template', o.template, '--auth', o.auth, '--rate', String(Math.round(o.rate)), '--seconds', String(o.seconds),
+    '--conns', String(o.conns), '--max-conns', String(o.maxConns), '--timeout-ms', String(o.timeoutMs)];
+  const out = await runPinned(CLIENT_CPU, process.execPath, args);
+  const line = out.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as OpenLoopResult;
+}

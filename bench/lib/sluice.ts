@@ -1,0 +1,31 @@
+// Starts the built Sluice (dist/cli/main.js), as an operator would, on the server core with a fresh data dir under
+// /tmp and a config that names a known write key.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SERVER_CPU, type Server, startServer } from './proc.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const WRITE_KEY = 'bench-write-key-0001';
+/** HTTP Basic with the write key as username and an empty password, as Segment's SDKs send it. */
+export const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
+
+export interface SluiceServer extends Server {
+  /** Holds the config and the data dir; remove it when done. */
+  dir: string;
+}
+
+export async function startSluice(): Promise<SluiceServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const config = join(dir, 'sluice.yaml');
+  // Defaults everywhere else (limits, max_queued_bytes 32 MB, max_rows_per_commit...): the benchmark measures what
+  // an operator gets out of the box.
+  writeFileSync(config, `sources:\n  - name: bench\n    write_keys: [${WRITE_KEY}]\n`);
+  const dataDir = join(dir, 'data');
+  const server = await startServer([MAIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', config], {
+    cpu: SERVER_CPU,
+    env: { LOG_LEVEL: 'info' },
+  });
+  return { ...server, dir };
+}

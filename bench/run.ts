@@ -1,0 +1,115 @@
+// npm run bench: the whole benchmark, in about four minutes on a 2-core machine. Server on core 0, load generator on
+// core 1. Builds Sluice, measures the ceilings, then Sluice (capacity, latency at half capacity, overload), prints
+// the table and writes every raw figure to bench/results/latest.json. See BENCHMARKS.md for how to read it.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BATCH_ITEMS, batchTemplate, singleTemplate } from './lib/bodies.js';
+import { cpuBusy, machineInfo, stallProbe, waitQuiet } from './lib/machine.js';
+import { wrkAvailable } from './lib/wrk.js';
+import { type AllResults, buildRows, renderMarkdown, renderTable } from './report.js';
+import { bareAtRate, bareCapacity, sqliteCeilings } from './scenarios/ceilings.js';
+import { disturbedRuns, log } from './scenarios/common.js';
+import * as plan from './scenarios/plan.js';
+import { runSluice } from './scenarios/sluice.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function preflight(): void {
+  if (!wrkAvailable()) {
+    process.stderr.write('bench: wrk is not installed. It is the closed-loop load generator; install it with:\n  apt-get update && apt-get install -y wrk\n');
+    process.exit(2);
+  }
+  if (spawnSync('taskset', ['-V']).error !== undefined) {
+    process.stderr.write('bench: taskset (util-linux) is missing; it pins the server and the client to their cores.\n');
+    process.exit(2);
+  }
+  const nproc = Number(spawnSync('nproc', { encoding: 'utf8' }).stdout.trim());
+  if (!(nproc >= 2)) {
+    process.stderr.write(`bench: needs at least 2 CPUs (server on core 0, client on core 1); this machine has ${nproc}.\n`);
+    process.exit(2);
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  preflight();
+  log('building Sluice (npm run build)...');
+  // tsc reports errors on stdout; send them to stderr with the rest of the progress log, keeping stdout for the table.
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  if (build.status !== 0) throw new Error('npm run build failed');
+
+  const tmp = mkdtempSync(join(tmpdir(), 'sluice-bench-bodies-'));
+  const single = join(tmp, 'single.json');
+  const batch = join(tmp, 'batch.json');
+  writeFileSync(single, singleTemplate());
+  writeFileSync(batch, batchTemplate());
+
+  const machine = machineInfo();
+  // Another process using the CPUs would be measured as Sluice being slow. Before each phase, wait (a while) for
+  // the machine to be quiet; if it never is, carry on but say so, in the log and in the results.
+  const busyAtPhase: { phase: string; busy: number[] }[] = [];
+  const quiet = async (phase: string): Promise<void> => {
+    const busy = await waitQuiet(60_000, (b) => log(`  waiting for the CPUs to be quiet (busy: ${b.map((x) => `${Math.round(x * 100)}%`).join(', ')})...`));
+    busyAtPhase.push({ phase, busy: busy.map((b) => Math.round(b * 100) / 100) });
+    if (busy.some((b) => b > 0.15)) log(`WARNING: ${phase} starts with the CPUs busy (${busy.map((b) => `${Math.round(b * 100)}%`).join(', ')}): figures will be low and noisy.`);
+  };
+  await quiet('start');
+  const busyBefore = busyAtPhase[0]!.busy;
+  log('probing host scheduling stalls (3 s)...');
+  const stalls = await stallProbe(3);
+  log(`  longest stall of a busy thread: ${stalls.maxGapMs} ms (${stalls.gapsOver1ms} over 1 ms)`);
+
+  try {
+    await quiet('ceilings');
+    log('ceilings: bare node:http, single body...');
+    const bareSingle = await bareCapacity(single, '/v1/track', false);
+    log('ceilings: bare node:http + JSON.parse, batch body...');
+    const bareJsonBatch = await bareCapacity(batch, '/v1/batch', true);
+    log('ceilings: SQLite inserts...');
+    const sqlite = await sqliteCeilings();
+
+    await quiet('sluice-single');
+    log('Sluice: single track calls...');
+    const singleRes = await runSluice('single', single);
+    await quiet('sluice-batch');
+    log('Sluice: batches...');
+    const batchRes = await runSluice('batch', batch);
+
+    await quiet('latency-floor');
+    log('latency floor: bare servers at the same fixed rates...');
+    const bareSingleHalf = await bareAtRate(single, '/v1/track', false, singleRes.halfLoad.rate);
+    const bareJsonBatchHalf = await bareAtRate(batch, '/v1/batch', true, batchRes.halfLoad.rate);
+
+    const all: AllResults = { bareSingle, bareJsonBatch, sqlite, single: singleRes, batch: batchRes, bareSingleHalf, bareJsonBatchHalf, batchItems: BATCH_ITEMS };
+    const rows = buildRows(all);
+    const busyAfter = await cpuBusy(500);
+    const seconds = Math.round((Date.now() - started) / 1000);
+
+    process.stdout.write(`\nSluice benchmark, ${new Date().toISOString()}, ${seconds} s\n`);
+    process.stdout.write(`${machine.cpuModel}, ${machine.nproc} CPUs, node ${machine.node}, disk ${machine.disk}\n`);
+    const noisy = busyAtPhase.filter((p) => p.busy.some((b) => b > 0.15)).map((p) => p.phase);
+    process.stdout.write(`host stall probe: longest ${stalls.maxGapMs} ms; CPU busy before start: ${busyBefore.map((b) => `${Math.round(b * 100)}%`).join(', ')}\n`);
+    if (noisy.length > 0) process.stdout.write(`WARNING: other processes were using the CPUs at: ${noisy.join(', ')}; do not quote these figures\n`);
+    const kept = disturbedRuns.filter((d) => !d.retried);
+    process.stdout.write(`runs repeated because other processes used the CPUs: ${disturbedRuns.length - kept.length}\n`);
+    if (kept.length > 0) process.stdout.write(`WARNING: runs kept although disturbed (treat with care): ${kept.map((d) => `${d.label} (${d.foreignCores} cores)`).join('; ')}\n`);
+    process.stdout.write('\n');
+    process.stdout.write(`${renderTable(rows)}\n`);
+
+    const dir = join(ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const out = { date: new Date().toISOString(), seconds, machine, stallProbe: stalls, busyAtPhase, cpuBusyAfter: busyAfter, disturbedRuns, plan, rows, markdown: renderMarkdown(rows), raw: all };
+    writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+    process.stdout.write(`\nraw results: bench/results/latest.json\n`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,83 @@
+// Steps every scenario shares: measure capacity closed-loop, and wait for a server to go quiet between runs.
+import { readFileSync } from 'node:fs';
+import { foreignCpu, waitQuiet } from '../lib/machine.js';
+import { medianRun } from '../lib/stats.js';
+import { runWrk, type WrkResult } from '../lib/wrk.js';
+import { CAPACITY_CONNS, MAX_FOREIGN_CORES, MAX_RETRIES, RUN_S, RUNS, WARMUP_S } from './plan.js';
+
+export interface Capacity {
+  /** The median run (by requests per second). */
+  median: WrkResult;
+  /** Requests per second of every measured run, to show the spread. */
+  rpsRuns: number[];
+  /** CPU (in cores) used by other processes during each kept run. */
+  foreignCores: number[];
+}
+
+/** Every run that other processes disturbed, kept or thrown away, for the record. */
+export const disturbedRuns: { label: string; foreignCores: number; retried: boolean }[] = [];
+
+export function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/**
+ * Runs one measurement while watching the CPU use of processes outside the benchmark (someone's test suite, a
+ * build). If they took more than MAX_FOREIGN_CORES, the figure says more about them than about the server: the run is
+ * repeated, up to MAX_RETRIES times, and the last attempt is kept either way (and recorded as disturbed).
+ */
+export async function undisturbed<T>(label: string, run: () => Promise<T>): Promise<{ result: T; foreignCores: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const meter = foreignCpu();
+    const result = await run();
+    const foreignCores = Math.round(meter.stop() * 100) / 100;
+    if (foreignCores <= MAX_FOREIGN_CORES) return { result, foreignCores };
+    const retry = attempt < MAX_RETRIES;
+    disturbedRuns.push({ label, foreignCores, retried: retry });
+    log(`  ${label}: other processes used ${foreignCores} cores during the run; ${retry ? 'repeating it' : 'keeping it, marked as disturbed'}`);
+    if (!retry) return { result, foreignCores };
+    await waitQuiet(30_000, () => log('  waiting for the CPUs to be quiet...'));
+  }
+}
+
+/** Warm up (JIT, SQLite page cache, connection set-up), then RUNS runs; reports the median one. */
+export async function capacity(url: string, template: string, auth: string, label: string): Promise<Capacity> {
+  await runWrk({ url, template, auth, connections: CAPACITY_CONNS, seconds: WARMUP_S });
+  const runs: WrkResult[] = [];
+  const foreignCores: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const { result: r, foreignCores: f } = await undisturbed(`${label} run ${i + 1}`, () => runWrk({ url, template, auth, connections: CAPACITY_CONNS, seconds: RUN_S }));
+    log(`  ${label} run ${i + 1}: ${Math.round(r.rps)} req/s, p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, max ${r.latencyMs.max.toFixed(0)} ms`);
+    const failed = r.errors.connect + r.errors.read + r.errors.write + r.errors.status + r.errors.timeout;
+    if (failed > 0) log(`  ${label} run ${i + 1}: ${failed} failed requests ${JSON.stringify(r.errors)}`);
+    runs.push(r);
+    foreignCores.push(f);
+  }
+  return { median: medianRun(runs, (r) => r.rps), rpsRuns: runs.map((r) => Math.round(r.rps)), foreignCores };
+}
+
+function cpuTicks(pid: number): number {
+  try {
+    // utime and stime are fields 14 and 15 of /proc/PID/stat; the command name (field 2) may hold spaces, so count
+    // from the closing parenthesis.
+    const after = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(after[11]) + Number(after[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Waits until the server has stopped working off what the last run left it (requests still queued when the client
+ * hung up): under 10% of a core over 250 ms, or 15 s at most. Otherwise the next run would pay for the last one.
+ */
+export async function settle(pid: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  let before = cpuTicks(pid);
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = cpuTicks(pid);
+    if (now - before <= 2) return; // clock ticks are 10 ms: 2 ticks in 250 ms is 8% of a core
+    before = now;
+  }
+}

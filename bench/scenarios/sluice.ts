@@ -1,0 +1,81 @@
+// Sluice itself, for one kind of request (single track calls or 50-event batches), on one fresh server:
+// capacity (closed loop), latency at half that capacity (open loop), then overload at twice it over 1,000 sockets
+// (open loop) and 1,000 connections hammering closed loop, with the server's RSS sampled throughout.
+import { rmSync } from 'node:fs';
+import { runOpenLoop, type OpenLoopResult } from '../lib/open-loop.js';
+import { sampleRss } from '../lib/proc.js';
+import { AUTH, startSluice } from '../lib/sluice.js';
+import { medianRun } from '../lib/stats.js';
+import { runWrk, type WrkResult } from '../lib/wrk.js';
+import { capacity, type Capacity, log, settle, undisturbed } from './common.js';
+import { CLIENT_TIMEOUT_MS, HALF_LOAD, OPEN_LOOP_CONNS, OVERLOAD_CONNS, OVERLOAD_FACTOR, OVERLOAD_S, RSS_EVERY_MS, RUN_S, RUNS } from './plan.js';
+
+export interface Rss {
+  startMb: number;
+  maxMb: number;
+  endMb: number;
+  samplesMb: number[];
+}
+
+export interface SluiceResults {
+  capacity: Capacity;
+  halfLoad: { rate: number; median: OpenLoopResult; p99Runs: number[]; maxRuns: number[] };
+  overloadOpenLoop: { rate: number; result: OpenLoopResult; rss: Rss };
+  overloadConns: { connections: number; result: WrkResult; rss: Rss };
+  /** RSS right after start, before any load. */
+  idleRssMb: number;
+}
+
+function summarize(samples: number[]): Rss {
+  const r = (x: number): number => Math.round(x * 10) / 10;
+  return { startMb: r(samples[0] ?? NaN), maxMb: r(Math.max(...samples)), endMb: r(samples[samples.length - 1] ?? NaN), samplesMb: samples.map(r) };
+}
+
+export async function runSluice(kind: 'single' | 'batch', template: string): Promise<SluiceResults> {
+  const server = await startSluice();
+  const url = `${server.url}${kind === 'single' ? '/v1/track' : '/v1/batch'}`;
+  const label = `Sluice ${kind}`;
+  try {
+    const idle = sampleRss(server.pid).stop();
+    const cap = await capacity(url, template, AUTH, label);
+    await settle(server.pid);
+
+    const rate = cap.median.rps * HALF_LOAD;
+    const halfRuns: OpenLoopResult[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const { result: r } = await undisturbed(`${label} at ${Math.round(rate)} req/s`, () =>
+        runOpenLoop({ url, template, auth: AUTH, rate, seconds: RUN_S, conns: OPEN_LOOP_CONNS, maxConns: OPEN_LOOP_CONNS, timeoutMs: CLIENT_TIMEOUT_MS }),
+      );
+      log(`  ${label} at ${Math.round(rate)} req/s: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, ${JSON.stringify(r.statuses)}`);
+      halfRuns.push(r);
+      await settle(server.pid);
+    }
+
+    const overRate = cap.median.rps * OVERLOAD_FACTOR;
+    let rss = sampleRss(server.pid, RSS_EVERY_MS);
+    const { result: over } = await undisturbed(`${label} overload`, () =>
+      runOpenLoop({ url, template, auth: AUTH, rate: overRate, seconds: OVERLOAD_S, conns: OVERLOAD_CONNS, maxConns: OVERLOAD_CONNS, timeoutMs: CLIENT_TIMEOUT_MS }),
+    );
+    const overRss = summarize(rss.stop());
+    log(`  ${label} offered ${Math.round(overRate)} req/s over ${OVERLOAD_CONNS} sockets: ${JSON.stringify(over.statuses)}, ${over.timeouts} timeouts, ${over.errors} errors, ${over.unsent} never sent, max RSS ${overRss.maxMb} MB`);
+    await settle(server.pid);
+
+    rss = sampleRss(server.pid, RSS_EVERY_MS);
+    const { result: conns } = await undisturbed(`${label} ${OVERLOAD_CONNS} connections`, () =>
+      runWrk({ url, template, auth: AUTH, connections: OVERLOAD_CONNS, seconds: OVERLOAD_S, statuses: true, timeoutS: CLIENT_TIMEOUT_MS / 1000 }),
+    );
+    const connsRss = summarize(rss.stop());
+    log(`  ${label} ${OVERLOAD_CONNS} connections closed loop: ${Math.round(conns.rps)} req/s, ${JSON.stringify(conns.statuses)}, errors ${JSON.stringify(conns.errors)}, max RSS ${connsRss.maxMb} MB`);
+
+    return {
+      capacity: cap,
+      halfLoad: { rate, median: medianRun(halfRuns, (r) => r.latencyMs.p99), p99Runs: halfRuns.map((r) => r.latencyMs.p99), maxRuns: halfRuns.map((r) => r.latencyMs.max) },
+      overloadOpenLoop: { rate: overRate, result: over, rss: overRss },
+      overloadConns: { connections: OVERLOAD_CONNS, result: conns, rss: connsRss },
+      idleRssMb: Math.round((idle[0] ?? NaN) * 10) / 10,
+    };
+  } finally {
+    await server.stop();
+    rmSync(server.dir, { recursive: true, force: true });
+  }
+}

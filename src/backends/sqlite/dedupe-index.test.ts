@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DedupeIndex, fingerprint, type StoredPair } from './dedupe-index.js';
+
+function indexOver(stored: Map<number, StoredPair>, windowMs = 1000, now = 0): DedupeIndex {
+  return new DedupeIndex(windowMs, (seq) => stored.get(seq), now);
+}
+
+test('finds what was added, across growth of the table', () => {
+  const stored = new Map<number, StoredPair>();
+  const idx = indexOver(stored);
+  for (let i = 1; i <= 20_000; i++) {
+    const p = { source: i % 2 ? 'web' : 'api', messageId: `m-${i}` };
+    assert.equal(idx.has(p.source, p.messageId), false);
+    stored.set(i, p);
+    idx.add(p.source, p.messageId, i);
+  }
+  assert.equal(idx.size, 20_000);
+  for (let i = 1; i <= 20_000; i += 997) assert.ok(idx.has(i % 2 ? 'web' : 'api', `m-${i}`));
+  assert.equal(idx.has('web', 'm-2'), false, 'the same messageId from another source is another event');
+});
+
+test('a fingerprint collision never makes a new event a duplicate: matches are confirmed against the log', () => {
+  // Find two different pairs with the same fingerprint.
+  const seen = new Map<number, string>();
+  let a = '';
+  let b = '';
+  for (let i = 0; !b; i++) {
+    const id = `c-${i}`;
+    const fp = fingerprint('web', id);
+    const other = seen.get(fp);
+    if (other !== undefined) [a, b] = [other, id];
+    else seen.set(fp, id);
+  }
+  const stored = new Map<number, StoredPair>([[1, { source: 'web', messageId: a }]]);
+  const idx = indexOver(stored);
+  idx.add('web', a, 1);
+  assert.equal(fingerprint('web', a), fingerprint('web', b));
+  assert.equal(idx.has('web', b), false);
+  assert.equal(idx.has('web', a), true);
+});
+
+test('a pair is remembered at least one window and forgotten after two', () => {
+  const stored = new Map<number, StoredPair>([[1, { source: 's', messageId: 'x' }]]);
+  const idx = indexOver(stored, 1000, 0);
+  idx.add('s', 'x', 1);
+  idx.rotateIfDue(999);
+  assert.ok(idx.has('s', 'x'));
+  idx.rotateIfDue(1000);
+  assert.ok(idx.has('s', 'x'), 'still there in the previous generation');
+  idx.rotateIfDue(2000);
+  assert.equal(idx.has('s', 'x'), false);
+});
+
+test('after two idle windows a single rotation forgets everything', () => {
+  const stored = new Map<number, StoredPair>([[1, { source: 's', messageId: 'x' }]]);
+  const idx = indexOver(stored, 1000, 0);
+  idx.add('s', 'x', 1);
+  idx.rotateIfDue(2500);
+  assert.equal(idx.has('s', 'x'), false);
+});
