@@ -1,12 +1,14 @@
 // The embedded Log: SQLite in WAL mode, one writer thread with group commit, reads on the main thread.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { LogRecord, LoggedEvent } from '../../core/event.js';
 import type { AppendResult, Consumer, ConsumerOptions, Log, LogSettings, LogStats } from '../../log/log.js';
 import { Wakeup } from '../../log/wakeup.js';
 import type { RejectEntry, RejectLog, RejectQuery } from '../../sources/reject-log.js';
 import { configure, migrate } from './schema.js';
+import { spawnWorker } from './spawn-worker.js';
 import { type ExtensionOp, WRITER_EXTENSIONS } from './writer-extensions.js';
 import { SqliteConsumer, toLoggedEvent } from './sqlite-consumer.js';
 import { type CommitObserver, WriterClient, type WriterLimits } from './writer-client.js';
@@ -18,6 +20,7 @@ export interface SqliteLogOptions extends LogSettings, WriterLimits {
   onCommit?: CommitObserver;
   /** Called when a reject-log write could not be queued or failed (counted by the caller). */
   onRejectLogDrop?: (n: number) => void;
+  onCheckpointerError?: (err: Error) => void;
 }
 
 const MAX_PENDING_REJECTS = 10_000;
@@ -28,6 +31,8 @@ export class SqliteLog implements Log, RejectLog {
   private readonly wakeup = new Wakeup();
   private readonly consumers = new Map<string, SqliteConsumer>();
   private pendingRejects = 0;
+  private readonly checkpointer: Worker;
+  private checkpointerDone = false;
   private readonly st;
 
   constructor(private readonly opts: SqliteLogOptions) {
@@ -36,6 +41,11 @@ export class SqliteLog implements Log, RejectLog {
     configure(this.db);
     migrate(this.db);
     for (const x of WRITER_EXTENSIONS) this.db.exec(x.schema);
+    this.checkpointer = spawnWorker('checkpointer-worker', { path: opts.path, everyMs: 200 });
+    this.checkpointer.unref();
+    // A checkpointer that dies costs only WAL growth; commits stay durable. Note it and carry on.
+    this.checkpointer.on('error', (err) => opts.onCheckpointerError?.(err));
+    this.checkpointer.on('exit', () => (this.checkpointerDone = true));
     this.writer = new WriterClient({ path: opts.path, dedupeWindowMs: opts.dedupe_window_ms }, opts, opts.onCommit);
     this.st = {
       cursor: this.db.prepare('SELECT cursor FROM consumers WHERE name = ?').pluck(),
@@ -152,6 +162,13 @@ export class SqliteLog implements Log, RejectLog {
 
   async close(): Promise<void> {
     await this.writer.close();
+    if (!this.checkpointerDone) {
+      await new Promise<void>((resolve) => {
+        this.checkpointer.once('exit', () => resolve());
+        this.checkpointer.ref(); // keep the process alive until it has finished its last pass
+        this.checkpointer.postMessage({ close: true });
+      });
+    }
     this.db.close();
     this.wakeup.notify(); // waiting reads see the log closed and end empty
   }

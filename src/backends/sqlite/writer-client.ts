@@ -2,8 +2,9 @@
 // being committed, everything that arrives waits for the next; so under load many requests share one fsync, and an
 // idle server commits a lone request at once. Bytes waiting are capped: past the cap, appends fail fast with
 // 'overloaded' (429) instead of growing memory without bound.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { SluiceError } from '../../core/errors.js';
+import { spawnWorker } from './spawn-worker.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply } from './writer-protocol.js';
 
 interface Pending {
@@ -42,14 +43,7 @@ export class WriterClient {
     private readonly limits: WriterLimits,
     private readonly onCommit: CommitObserver = () => {},
   ) {
-    // Under tsx (tests, dev) this module is TypeScript; compiled, it is JavaScript. The worker file follows suit.
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const url = new URL(`./writer-worker${ext}`, import.meta.url);
-    // Node 20 does not carry a parent's --import loader into workers: under tsx, register it in the worker first.
-    this.worker =
-      ext === '.ts'
-        ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData: init })
-        : new Worker(url, { workerData: init });
+    this.worker = spawnWorker('writer-worker', init);
     this.worker.on('message', (reply: WriterReply) => this.onReply(reply));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {

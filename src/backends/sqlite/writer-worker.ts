@@ -13,6 +13,8 @@ configure(db);
 // FULL: in WAL mode only FULL fsyncs the WAL on every commit; NORMAL (better-sqlite3's default) may lose the
 // last commits on power loss, and a 200 promises the event is on disk.
 db.pragma('synchronous = FULL');
+// Checkpoints run on their own thread (checkpointer-worker.ts), never inside a commit.
+db.pragma('wal_autocheckpoint = 0');
 
 const st = {
   insertEvent: db.prepare('INSERT INTO events (source, message_id, type, received_at, body) VALUES (?, ?, ?, ?, ?)'),

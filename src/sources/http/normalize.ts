@@ -46,6 +46,17 @@ export function anonymizeIp(ip: string): string {
   return dot === -1 ? ip : `${ip.slice(0, dot)}.0`;
 }
 
+// Every item of a batch shares the request's receivedAt: format it once.
+let lastReceivedMs = NaN;
+let lastReceivedIso = '';
+function receivedAtIso(ms: number): string {
+  if (ms !== lastReceivedMs) {
+    lastReceivedMs = ms;
+    lastReceivedIso = new Date(ms).toISOString();
+  }
+  return lastReceivedIso;
+}
+
 export function normalize(type: EventType, m: CheckedMessage, facts: RequestFacts): TrackingEvent {
   const context: JsonObject = m.context === undefined ? {} : { ...m.context };
   const clientIp = typeof context.ip === 'string' && context.ip !== '' ? context.ip : facts.ip;
@@ -56,7 +67,7 @@ export function normalize(type: EventType, m: CheckedMessage, facts: RequestFact
     messageId: m.messageId ?? randomUUID(),
     context,
     timestamp: new Date(correctedTimestamp(facts.receivedAt, m.timestamp, m.sentAt)).toISOString(),
-    receivedAt: new Date(facts.receivedAt).toISOString(),
+    receivedAt: receivedAtIso(facts.receivedAt),
   };
   if (m.userId !== undefined) event.userId = m.userId;
   if (m.anonymousId !== undefined) event.anonymousId = m.anonymousId;
