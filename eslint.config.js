@@ -7,7 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': [
@@ -20,6 +20,11 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
       'no-console': 'error',
     },
+  },
+  {
+    // The dashboard and the tracker run in browsers and know Sluice only through its HTTP API.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/**'], message: 'web/ talks to the HTTP API only' }] }] },
   },
   {
     files: ['scripts/**/*.mjs', 'bench/**/*.ts', 'test/**/*.ts', '**/*.test.ts'],

@@ -7,6 +7,9 @@ import type { RejectLog } from '../sources/reject-log.js';
 import { registerDestinationsApi } from './destinations-api.js';
 import type { FunctionsRunner } from '../pipeline/functions/runner.js';
 import type { Pipeline } from './pipeline.js';
+import { type QueryApiDeps, registerQueryApi } from './query-api.js';
+import { registerPlansApi } from './plans-api.js';
+import type { PlansApiDeps } from './plans.js';
 
 export interface AdminApiDeps {
   adminToken: string;
@@ -14,6 +17,8 @@ export interface AdminApiDeps {
   rejects: RejectLog;
   pipeline: Pipeline;
   functions: FunctionsRunner;
+  query?: QueryApiDeps;
+  plans?: PlansApiDeps;
 }
 
 function tokenOf(request: FastifyRequest): string | undefined {
@@ -28,6 +33,7 @@ function sameToken(a: string, b: string): boolean {
 }
 
 export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void {
+  if (deps.query !== undefined) registerQueryApi(app, deps.query, (token) => token !== undefined && sameToken(token, deps.adminToken));
   app.register(async (admin) => {
     admin.addHook('onRequest', async (request) => {
       const token = tokenOf(request);
@@ -48,8 +54,11 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
       return { rejects: await deps.rejects.list(query) };
     });
 
-    admin.get<{ Querystring: { after?: string; limit?: string } }>('/api/v1/events', async (request) => {
-      const after = Number(request.query.after ?? 0);
+    admin.get<{ Querystring: { after?: string; limit?: string; since?: string } }>('/api/v1/events', async (request) => {
+      // since (ISO time or ms): start at the first event received then; `after` pages on from there.
+      const since = request.query.since === undefined ? undefined : /^\d+$/.test(request.query.since) ? Number(request.query.since) : Date.parse(request.query.since);
+      if (since !== undefined && Number.isNaN(since)) throw new SluiceError('invalid_field', 'since must be an ISO time or milliseconds', { field: 'since' });
+      const after = since !== undefined && request.query.after === undefined ? await deps.log.positionAt(since) : Number(request.query.after ?? 0);
       const limit = Number(request.query.limit ?? 100);
       if (!Number.isInteger(after) || after < 0) throw new SluiceError('invalid_field', 'after must be a non-negative integer', { field: 'after' });
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new SluiceError('invalid_field', 'limit must be an integer from 1 to 10000', { field: 'limit' });
@@ -59,6 +68,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
 
     admin.get('/api/v1/log', async () => deps.log.stats());
     admin.get('/api/v1/functions', async () => ({ functions: deps.functions.status() }));
+    if (deps.plans !== undefined) registerPlansApi(admin, deps.plans);
     registerDestinationsApi(admin, { runners: deps.pipeline.runners, log: deps.log, consumerOf: (name) => deps.pipeline.consumerOf(name) });
   });
 }

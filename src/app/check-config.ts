@@ -1,12 +1,16 @@
 // Everything `sluice validate` and start-up check before anything runs: the file against its schema, each
-// destination against its type's schema, and every transform list compiled. All problems are listed at once.
+// destination against its type's schema, every transform list and every source's tracking plan compiled. All
+// problems are listed at once.
 import { type ConfigOverrides, ConfigError, type LoadedConfig, loadConfig } from './config.js';
 import { DESTINATION_MODULES } from './destination-modules.js';
 import { type DestinationEntry, validateDestinations } from './destination-registry.js';
 import { compileDestinationTransforms } from './pipeline.js';
+import { configBaseDir, loadSourcePlans, type SourcePlan } from './plans.js';
 
 export interface CheckedConfig extends LoadedConfig {
   destinations: DestinationEntry[];
+  /** Compiled tracking plans by source name. */
+  plans: Map<string, SourcePlan>;
 }
 
 export function checkConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): CheckedConfig {
@@ -19,6 +23,8 @@ export function checkConfig(overrides: ConfigOverrides = {}, env: NodeJS.Process
       problems.push(...(err as Error).message.split('\n'));
     }
   });
+  const plans = loadSourcePlans(loaded.config, configBaseDir(loaded.path));
+  problems.push(...plans.problems);
   if (problems.length > 0) throw new ConfigError(`config${loaded.path ? ` file ${loaded.path}` : ''} is invalid`, problems);
-  return { ...loaded, destinations: entries };
+  return { ...loaded, destinations: entries, plans: plans.plans };
 }

@@ -2,10 +2,19 @@
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { functionsSchema } from '../pipeline/functions/config.js';
+import { rollupsSchema } from '../rollups/config.js';
 
 const sourceSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (starting with a letter or digit)').describe('Source name, used in metrics and queries.'),
   write_keys: z.array(z.string().min(8, 'a write key has at least 8 characters')).min(1).describe('Write keys that send to this source.'),
+  tracking_plan: z
+    .strictObject({
+      file: z.string().describe('The plan (YAML or JSON, docs/tracking-plans.md), relative to the config file.'),
+      mode: z.enum(['allow', 'omit', 'block']).default('allow').describe('A planned call that breaks its schema: allow (store, flag), omit (drop the offending properties, flag) or block (refuse it).'),
+      unplanned_events: z.enum(['allow', 'block']).default('allow').describe('A track event the plan does not name: allow (store, flag) or block (refuse it).'),
+    })
+    .optional()
+    .describe("Checks this source's calls against a tracking plan; violations are counted, stored and marked on the event."),
 });
 
 export const configSchema = z.strictObject({
@@ -15,6 +24,7 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(8080).describe('Port to listen on (PORT overrides).'),
       trusted_proxies: z.array(z.string()).default([]).describe('Addresses or CIDRs whose X-Forwarded-For is believed.'),
       shutdown_timeout_ms: z.number().int().positive().default(10_000).describe('How long a graceful shutdown may take before exit.'),
+      max_event_loop_lag_ms: z.number().int().positive().default(200).describe('Past this event-loop lag the server is over capacity: tracking requests get 429 with Retry-After until it recovers.'),
     })
     .prefault({}),
   data_dir: z.string().default('./data').describe('Where the embedded store lives (SLUICE_DATA_DIR overrides).'),
@@ -42,6 +52,7 @@ export const configSchema = z.strictObject({
   secrets_file: z.string().optional().describe('A file of NAME=value lines that ${{ secrets.NAME }} may name (SLUICE_SECRETS_FILE overrides); the environment wins over it.'),
   destinations: z.array(z.record(z.string(), z.unknown())).default([]).describe('Where events go; each entry is checked against its type (docs/destinations.md).'),
   functions: functionsSchema,
+  rollups: rollupsSchema,
   privacy: z
     .strictObject({
       anonymize_ip: z.boolean().default(false).describe('Zero the last octet (IPv4) or 80 bits (IPv6) of context.ip.'),

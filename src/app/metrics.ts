@@ -1,9 +1,9 @@
 // Prometheus metrics. Names follow core/telemetry.ts's vocabulary: received, duplicates, rejected (with a reason).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import client from 'prom-client';
-import type { DeliveryTelemetry, IngestTelemetry } from '../core/telemetry.js';
+import type { DeliveryTelemetry, IngestTelemetry, PlanTelemetry } from '../core/telemetry.js';
 
-export class Metrics implements IngestTelemetry, DeliveryTelemetry {
+export class Metrics implements IngestTelemetry, DeliveryTelemetry, PlanTelemetry {
   readonly registry = new client.Registry();
   private readonly receivedTotal = new client.Counter({ name: 'sluice_events_received_total', help: 'Events appended to the log, by source and type.', labelNames: ['source', 'type'], registers: [this.registry] });
   private readonly duplicateTotal = new client.Counter({ name: 'sluice_events_duplicate_total', help: 'Events already in the log (same source and messageId within the window); answered 200, stored once.', labelNames: ['source'], registers: [this.registry] });
@@ -15,6 +15,7 @@ export class Metrics implements IngestTelemetry, DeliveryTelemetry {
   readonly commitFailures = new client.Counter({ name: 'sluice_log_commit_failures_total', help: 'Group commits that failed (their requests got 503).', registers: [this.registry] });
   private readonly deliveryTotal = new client.Counter({ name: 'sluice_destination_events_total', help: 'Events per destination and outcome: delivered, retried (scheduled again; not a drop), dead_lettered (kept with the reason), filtered (not wanted by the destination).', labelNames: ['destination', 'outcome'], registers: [this.registry] });
   private readonly sendSecondsHist = new client.Histogram({ name: 'sluice_destination_send_duration_seconds', help: 'Time of one send to a destination, by outcome.', labelNames: ['destination', 'outcome'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
+  private readonly planViolationsTotal = new client.Counter({ name: 'sluice_plan_violations_total', help: "Tracking-plan violations found at ingest, by source, event (unplanned events count under \"(unplanned)\") and kind, whatever the source's mode did with them.", labelNames: ['source', 'event', 'kind'], registers: [this.registry] });
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor() {
@@ -62,6 +63,10 @@ export class Metrics implements IngestTelemetry, DeliveryTelemetry {
 
   sendSeconds(destination: string, outcome: string, seconds: number): void {
     this.sendSecondsHist.observe({ destination, outcome }, seconds);
+  }
+
+  planViolations(source: string, event: string, kind: string, n: number): void {
+    this.planViolationsTotal.inc({ source, event, kind }, n);
   }
 
   stop(): void {

@@ -11,9 +11,13 @@ import type { RejectLog } from '../sources/reject-log.js';
 import { registerAdminApi } from './admin-api.js';
 import type { SluiceConfig } from './config-schema.js';
 import { retryAfterSeconds, toSluiceError } from './http-errors.js';
+import { registerWebRoutes } from './web-routes.js';
+import type { LoadShedder } from './load-shedder.js';
 import type { Metrics } from './metrics.js';
 import type { FunctionsRunner } from '../pipeline/functions/runner.js';
 import type { Pipeline } from './pipeline.js';
+import { gatesBySource, type PlansApiDeps } from './plans.js';
+import type { QueryApiDeps } from './query-api.js';
 
 export interface ServerDeps {
   config: Readonly<SluiceConfig>;
@@ -24,6 +28,12 @@ export interface ServerDeps {
   adminToken: string;
   pipeline: Pipeline;
   functions: FunctionsRunner;
+  /** Says when the server is past its capacity (tracking requests then get 429). */
+  shedder?: LoadShedder;
+  /** Tracking plans by source, where their findings go, and the stored violations. */
+  plans?: PlansApiDeps;
+  /** The rollup store and consumer behind the query API and the tail. */
+  query?: QueryApiDeps;
 }
 
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding', 'x-retry-count', 'anonymousid', 'sentat'];
@@ -39,6 +49,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Keep-alive sockets of idle SDKs must not hold a graceful shutdown open.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // No child logger per request: request lines are off, and errors are logged with their own context.
+    childLoggerFactory: (logger) => logger,
   });
 
   await app.register(cors, {
@@ -50,8 +62,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   registerRawJsonBodies(app, limits.max_batch_bytes);
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback style, not async: no promise per request on the hot path.
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.requestSeconds.observe({ route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
 
   app.setErrorHandler((err, request, reply) => {
@@ -71,7 +85,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   const writeKeys = new Map(config.sources.flatMap((s) => s.write_keys.map((k) => [k, s.name] as const)));
-  registerTrackingApi(app, { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, log: deps.log, rejects: deps.rejects, telemetry: metrics });
+  const plans = deps.plans === undefined ? {} : { plans: gatesBySource(deps.plans.bySource), planReports: deps.plans.reports };
+  registerTrackingApi(app, { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, log: deps.log, rejects: deps.rejects, telemetry: metrics, overloaded: () => deps.shedder?.overloaded() ?? false, ...plans });
   registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -82,6 +97,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/metrics', async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  registerAdminApi(app, { adminToken: deps.adminToken, log: deps.log, rejects: deps.rejects, pipeline: deps.pipeline, functions: deps.functions });
+  registerAdminApi(app, { adminToken: deps.adminToken, log: deps.log, rejects: deps.rejects, pipeline: deps.pipeline, functions: deps.functions, ...(deps.plans ? { plans: deps.plans } : {}), ...(deps.query ? { query: deps.query } : {}) });
+  registerWebRoutes(app); // the dashboard and /t.js
   return app;
 }

@@ -4,14 +4,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { SqliteRollupStore } from '../backends/sqlite/rollup-store.js';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
 import { type FunctionsRunner, startFunctions } from '../pipeline/functions/runner.js';
+import { type RollupsConsumer, startRollups } from '../rollups/rollups-consumer.js';
 import { checkConfig } from './check-config.js';
 import { appendingEmit } from './emit.js';
 import type { ConfigOverrides } from './config.js';
 import { type Pipeline, startPipeline } from './pipeline.js';
 import type { SluiceConfig } from './config-schema.js';
+import { LoadShedder } from './load-shedder.js';
 import { Metrics } from './metrics.js';
+import { planServices } from './plans.js';
 import { buildServer } from './server.js';
 
 export interface Sluice {
@@ -84,6 +88,8 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   });
   let pipeline: Pipeline | undefined;
   let functions: FunctionsRunner;
+  const rollupStore = new SqliteRollupStore(log);
+  let rollups: RollupsConsumer | null = null;
   try {
     pipeline = await startPipeline(loaded.destinations, { log, state: log, telemetry: metrics, logger });
     functions = await startFunctions(log, config.functions, {
@@ -92,12 +98,15 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
       logger: logger.child({ component: 'functions' }),
       baseDir: loaded.path === undefined ? process.cwd() : dirname(resolve(loaded.path)),
     });
+    if (config.rollups.enabled) rollups = await startRollups(log, rollupStore, config.rollups, logger.child({ component: 'rollups' }));
   } catch (err) {
     await pipeline?.stop();
     await log.close();
     throw err;
   }
-  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline, functions });
+  const plans = planServices(loaded.plans, log, metrics, logger);
+  const shedder = new LoadShedder(config.server.max_event_loop_lag_ms);
+  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups } });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
@@ -129,9 +138,12 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
+        shedder.stop();
         await app.close(); // stop accepting; in-flight requests finish and their appends commit
+        await plans.flush(); // the last second's plan violations, while the writer still runs
         await functions.stop(); // before the log closes: an emit in flight still appends
         await pipeline.stop(); // stop reading; sends in flight finish and settle
+        await rollups?.stop(); // the batch being applied commits with its position
         await log.close(); // flush what is queued, stop the writer
         metrics.stop();
       })();

@@ -42,3 +42,43 @@ export async function call<T>(target: AdminTarget, method: 'GET' | 'POST', path:
   }
   return JSON.parse(text) as T;
 }
+
+/** Opens a Server-Sent Events stream (the tail) and yields the data of each message until it ends or `signal` aborts. */
+export async function* streamEvents(target: AdminTarget, path: string, signal?: AbortSignal): AsyncGenerator<string> {
+  let res: Response;
+  try {
+    res = await fetch(`${target.url}${path}`, { headers: { authorization: `Bearer ${target.token}`, accept: 'text/event-stream' }, ...(signal ? { signal } : {}) });
+  } catch (err) {
+    throw new AdminError(`cannot reach Sluice at ${target.url}: ${(err as Error).message}`);
+  }
+  if (!res.ok || res.body === null) {
+    const text = await res.text();
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+    } catch {
+      // not JSON: show it as it is
+    }
+    throw new AdminError(`GET ${path} answered ${res.status}: ${message}`);
+  }
+  const decoder = new TextDecoder();
+  let buffered = '';
+  try {
+    for await (const chunk of res.body) {
+      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+      // Messages end with a blank line; `data:` lines of one message are joined by newlines (comments are skipped).
+      for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
+        const data = buffered
+          .slice(0, end)
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).replace(/^ /, ''));
+        buffered = buffered.slice(end + 2);
+        if (data.length > 0) yield data.join('\n');
+      }
+    }
+  } catch (err) {
+    if (signal?.aborted) return;
+    throw new AdminError(`the stream from ${target.url} broke: ${(err as Error).message}`);
+  }
+}

@@ -7,6 +7,8 @@ import { runFunctionTest } from '../app/fn-test.js';
 import { startSluice } from '../app/start.js';
 import { AdminError } from './admin-client.js';
 import { destinationsCommand } from './destinations-command.js';
+import { queryCommand } from './query-command.js';
+import { planCommand } from './plan-command.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -64,6 +66,8 @@ program
   });
 
 program.addCommand(destinationsCommand());
+program.addCommand(queryCommand());
+program.addCommand(planCommand());
 
 const fn = program.command('fn').description('user functions');
 fn.command('test <name>')

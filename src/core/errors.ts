@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   message_too_large: { status: 400, retryable: false, description: 'One message is larger than the per-message limit (32 KB by default).' },
   batch_too_large: { status: 413, retryable: false, description: 'The request body is larger than the per-request limit (500 KB by default), before or after gzip decoding.' },
   too_many_items: { status: 400, retryable: false, description: 'The batch holds more items than the limit (2,500 by default).' },
+  plan_violation: { status: 400, retryable: false, description: "The message breaks its source's tracking plan, and the source blocks such messages." },
   empty_batch: { status: 400, retryable: false, description: 'The batch array is empty.' },
   invalid_encoding: { status: 400, retryable: false, description: 'The Content-Encoding is unsupported or the gzip stream is corrupt.' },
   unauthorized: { status: 401, retryable: false, description: 'The write key is missing or unknown.' },

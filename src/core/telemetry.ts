@@ -30,3 +30,12 @@ export const noDeliveryTelemetry: DeliveryTelemetry = {
   filtered: () => {},
   sendSeconds: () => {},
 };
+
+/** Tracking-plan violations found at ingest, by source, event and kind (core/plan.ts), whatever the mode did. */
+export interface PlanTelemetry {
+  planViolations(source: string, event: string, kind: string, n: number): void;
+}
+
+export const noPlanTelemetry: PlanTelemetry = {
+  planViolations: () => {},
+};

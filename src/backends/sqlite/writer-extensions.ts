@@ -2,6 +2,8 @@
 // every write still goes through the one writer thread and its group commits. Each extension lives in its own file
 // and is listed once below.
 import type Database from 'better-sqlite3';
+import { planViolationsExtension } from './plan-violations.js';
+import { rollupWriterExtension } from './rollup-writer.js';
 
 /** An operation an extension handles: `{ k: 'x:name', … }`; `k` is prefixed with the extension's name. */
 export interface ExtensionOp {
@@ -19,4 +21,7 @@ export interface WriterExtension {
 }
 
 // Listed extensions (one import and one entry each).
-export const WRITER_EXTENSIONS: readonly WriterExtension[] = [];
+export const WRITER_EXTENSIONS: readonly WriterExtension[] = [
+  planViolationsExtension,
+  rollupWriterExtension,
+];

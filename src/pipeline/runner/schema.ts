@@ -18,6 +18,7 @@ export const destinationCommonSchema = z.strictObject({
       types: z.array(z.string()).optional().describe('Event types to deliver: track, identify, page, screen, group, alias, cloudevent.'),
       events: z.array(z.string()).optional().describe('Track event names (or CloudEvent types) to deliver.'),
       sources: z.array(z.string()).optional().describe('Sources whose events are delivered.'),
+      valid_only: z.boolean().optional().describe("Deliver only events that follow their source's tracking plan (not marked context.sluice.plan.valid: false)."),
     })
     .prefault({})
     .describe('Which events this destination receives; absent lists match everything.'),

@@ -1,9 +1,12 @@
 // Turns a parsed request body into log records: validates each message, merges the batch envelope into its items,
-// normalizes, serializes and checks the per-message size. Pure: no I/O, so it is tested without a server.
+// checks it against the source's tracking plan (when it has one), normalizes, serializes and checks the per-message
+// size. Pure: no I/O, so it is tested without a server.
 import { SluiceError, type ErrorCode } from '../../core/errors.js';
 import { type EventType, isEventType, type JsonObject, type LogRecord } from '../../core/event.js';
 import type { IngestLimits } from '../../core/limits.js';
+import type { PlanFinding, PlanGate } from '../plan-gate.js';
 import { normalize, type RequestFacts } from './normalize.js';
+import { blockedError, checkAgainstPlan, dropClaimedMarker, markPlanned, PlanBlockedError } from './plan-check.js';
 import { checkMessage, isPlainObject } from './validate.js';
 
 export interface Rejection {
@@ -19,6 +22,8 @@ export interface Prepared {
   /** Event type of each record, in order. */
   types: EventType[];
   rejections: Rejection[];
+  /** What the source's tracking plan found, stored or refused; absent when nothing. */
+  findings?: PlanFinding[];
 }
 
 export interface IngestContext extends RequestFacts {
@@ -26,6 +31,8 @@ export interface IngestContext extends RequestFacts {
   limits: IngestLimits;
   /** Rudder's AnonymousId header, decoded. */
   headerAnonymousId: string | undefined;
+  /** The source's tracking plan, when it has one. */
+  plan?: PlanGate | undefined;
 }
 
 const SAMPLE_CHARS = 512;
@@ -48,12 +55,17 @@ function exceedsBytes(s: string, limit: number): boolean {
 
 function prepareOne(msg: JsonObject, type: EventType, ctx: IngestContext, index: number | undefined, out: Prepared): void {
   const checked = checkMessage(msg, type, index, ctx.headerAnonymousId);
+  const report = ctx.plan === undefined ? null : checkAgainstPlan(ctx.plan, type, checked);
+  if (report?.blocked) throw blockedError(report, index);
   const event = normalize(type, checked, ctx);
+  if (report !== null) markPlanned(event, report);
+  else if (ctx.plan !== undefined) dropClaimedMarker(event);
   const body = JSON.stringify(event);
   if (exceedsBytes(body, ctx.limits.max_message_bytes)) {
     const where = index === undefined ? 'the message' : `item ${index}`;
     throw new SluiceError('message_too_large', `${where} is larger than ${ctx.limits.max_message_bytes} bytes`, index === undefined ? {} : { index });
   }
+  if (report !== null) (out.findings ??= []).push({ ...report, record: out.records.length });
   out.records.push({ source: ctx.source, messageId: event.messageId, type, receivedAt: ctx.receivedAt, body });
   out.types.push(type);
 }
@@ -116,6 +128,7 @@ export function prepareBatch(body: unknown, ctx: IngestContext): Prepared {
       prepareOne(msg, type, ctx, i, out);
     } catch (err) {
       out.rejections.push(toRejection(err, i, item));
+      if (err instanceof PlanBlockedError) (out.findings ??= []).push(err.finding);
     }
   }
   return out;

@@ -6,9 +6,11 @@ import type { EventType } from '../../core/event.js';
 import type { IngestLimits } from '../../core/limits.js';
 import type { IngestTelemetry } from '../../core/telemetry.js';
 import type { Log } from '../../log/log.js';
+import type { PlanGate, PlanReports } from '../plan-gate.js';
 import type { RejectEntry, RejectLog } from '../reject-log.js';
 import { parseGuardedJson } from './json-guard.js';
 import { type IngestContext, type Prepared, prepareBatch, prepareSingle, type Rejection } from './ingest.js';
+import { PlanBlockedError } from './plan-check.js';
 import { analyticsJsSettings } from './settings.js';
 import { redactKey, writeKeyFromBody, writeKeyFromHeader, writeKeyFromQuery } from './write-key.js';
 
@@ -20,6 +22,12 @@ export interface TrackingApiOptions {
   log: Log;
   rejects: RejectLog;
   telemetry: IngestTelemetry;
+  /** Source name → its tracking plan; sources without one are not checked. */
+  plans?: ReadonlyMap<string, PlanGate>;
+  /** Where plan findings go (stored or refused messages; never duplicates). */
+  planReports?: PlanReports;
+  /** True while the server is past its capacity: tracking requests are then answered 429 before their body is read. */
+  overloaded?: () => boolean;
 }
 
 const SINGLE_ROUTES: [string, EventType][] = [
@@ -93,16 +101,19 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
       ip: request.ip,
       anonymizeIp: opts.anonymizeIp,
       headerAnonymousId: decodeHeaderAnonymousId(request.headers.anonymousid),
+      plan: opts.plans?.get(source),
     };
     let prepared: Prepared;
     try {
       prepared = type === 'batch' ? prepareBatch(body, ctx) : prepareSingle(body, type, ctx);
     } catch (err) {
+      if (err instanceof PlanBlockedError) opts.planReports?.report(source, [err.finding], receivedAt);
       if (err instanceof SluiceError) return refuse(reply, err, source, buf.subarray(0, 512).toString('utf8'));
       throw err;
     }
     if (prepared.rejections.length > 0) recordRejects(source, prepared.rejections, receivedAt);
     if (prepared.records.length === 0) {
+      if (prepared.findings !== undefined) opts.planReports?.report(source, prepared.findings, receivedAt);
       return reply.code(400).send({
         success: false,
         error: { code: 'invalid_body', message: `no item of the batch was accepted; see rejected` },
@@ -112,6 +123,8 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
 
     const result = await opts.log.append(prepared.records);
     countReceived(source, prepared, result.seqs);
+    // Findings of duplicates are not reported again: the first copy's were.
+    if (prepared.findings !== undefined) opts.planReports?.report(source, prepared.findings.filter((f) => f.record === null || result.seqs[f.record] !== null), receivedAt);
     if (prepared.rejections.length === 0) return reply.type('application/json').send(SUCCESS);
     return reply.send({ success: true, accepted: prepared.records.length, rejected: prepared.rejections.map(publicRejection) });
   }
@@ -137,11 +150,25 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
     if (dups > 0) opts.telemetry.duplicates(source, dups);
   }
 
+  const overloaded = opts.overloaded;
+  const shed =
+    overloaded === undefined
+      ? undefined
+      : (_req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+          if (!overloaded()) return done();
+          // A shed request is retried by the SDK; it is counted, not kept in the reject log.
+          opts.telemetry.rejected('overloaded', 1);
+          void reply
+            .code(429)
+            .header('retry-after', '1')
+            .send({ success: false, error: new SluiceError('overloaded', 'the server is past its capacity; retry after the Retry-After seconds').toJSON() });
+        };
+  const routeOpts = shed === undefined ? {} : { onRequest: shed };
   for (const [path, type] of SINGLE_ROUTES) {
-    app.post(`/v1/${path}`, (req, reply) => handle(req, reply, type));
+    app.post(`/v1/${path}`, routeOpts, (req, reply) => handle(req, reply, type));
   }
   for (const path of BATCH_ROUTES) {
-    app.post(`/v1/${path}`, (req, reply) => handle(req, reply, 'batch'));
+    app.post(`/v1/${path}`, routeOpts, (req, reply) => handle(req, reply, 'batch'));
   }
 
   app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {

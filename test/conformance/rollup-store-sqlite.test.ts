@@ -1,0 +1,65 @@
+// The RollupStore contract against the SQLite store (writes through the log's writer thread), and what only it can
+// show: a rollup write that fails is undone alone, never the appends committed in the same group.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { SqliteRollupStore } from '../../src/backends/sqlite/rollup-store.js';
+import { SqliteLog, type SqliteLogOptions } from '../../src/backends/sqlite/sqlite-log.js';
+import { runRollupStoreContract } from './rollup-store.contract.js';
+
+function options(): SqliteLogOptions {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-rollup-contract-'));
+  return { path: join(dir, 'sluice.db'), dedupe_window_ms: 60_000, retention_ms: 60_000, keep_rejects: 1000, maxRowsPerCommit: 10_000, maxQueuedBytes: 32 * 1024 * 1024 };
+}
+
+runRollupStoreContract('SqliteRollupStore', {
+  async open() {
+    const opts = options();
+    let log = new SqliteLog(opts);
+    let open = true;
+    return {
+      get store() {
+        return new SqliteRollupStore(log);
+      },
+      async reopen() {
+        await log.close();
+        log = new SqliteLog(opts);
+        return new SqliteRollupStore(log);
+      },
+      async dispose() {
+        if (open) await log.close();
+        open = false;
+        rmSync(join(opts.path, '..'), { recursive: true, force: true });
+      },
+    };
+  },
+});
+
+test('a rollup batch that fails is rolled back alone: appends in the same group commit, the position stays', async (t) => {
+  const groups: { ops: number; ok: boolean }[] = [];
+  const opts = { ...options(), onCommit: ({ ops, ok }: { ops: number; ok: boolean }) => groups.push({ ops, ok }) };
+  const log = new SqliteLog(opts);
+  t.after(async () => {
+    await log.close();
+    rmSync(join(opts.path, '..'), { recursive: true, force: true });
+  });
+  const store = new SqliteRollupStore(log);
+  const corrupt = { level: 'hour' as const, start: 1, source: 'web', sketch: new Uint8Array([9, 9, 9]) };
+  const counter = { metric: 'events' as const, hour: 1, source: 'web', k1: 'track', k2: 'X', k3: '', n: 5 };
+  // The writer is busy with a first append, so the next two wait and ride the same group.
+  const first = log.append([{ source: 'web', messageId: 'm0', type: 'track', receivedAt: Date.now(), body: '{}' }]);
+  const [applied, appended] = await Promise.allSettled([
+    store.apply({ firstSeq: 1, lastSeq: 1, counters: [counter], breakdowns: [], sketches: [corrupt] }),
+    log.append([{ source: 'web', messageId: 'm1', type: 'track', receivedAt: Date.now(), body: '{}' }]),
+  ]);
+  assert.equal(applied.status, 'rejected');
+  assert.match(String((applied as PromiseRejectedResult).reason), /rollups could not be written: corrupt HyperLogLog/);
+  assert.equal(appended.status, 'fulfilled');
+  await first;
+  assert.deepEqual(groups.slice(-2), [{ ops: 1, ok: true }, { ops: 2, ok: true }], 'the failing batch shared a group that committed');
+  assert.equal((await log.stats()).events, 2);
+  assert.equal(await store.position(), 0);
+  assert.deepEqual(await store.sumByHour({ metric: 'events', from: 0, to: 10 }), [], 'the counter written before the failure was undone');
+});
