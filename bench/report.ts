@@ -4,7 +4,8 @@ import type { OpenLoopResult } from './lib/open-loop.js';
 import type { WrkResult } from './lib/wrk.js';
 import type { Capacity } from './scenarios/common.js';
 import type { SqliteCeiling } from './scenarios/ceilings.js';
-import { TARGETS } from './scenarios/plan.js';
+import type { DeliveryCase, DeliveryResults } from './scenarios/delivery.js';
+import { DELIVERY_TARGETS, TARGETS } from './scenarios/plan.js';
 import type { Rss, SluiceResults } from './scenarios/sluice.js';
 
 export interface Row {
@@ -157,6 +158,66 @@ export function buildRows(a: AllResults): Row[] {
     ...overloadOpen('Overload, batch', a.batch),
     ...overloadConns('Overload, batch', a.batch),
   );
+  return rows;
+}
+
+/** The delivery rows: each destination's events/s beside its ceiling, then latency and the backlog drain. */
+export function buildDeliveryRows(d: DeliveryResults): Row[] {
+  const T = DELIVERY_TARGETS;
+  const byKey = (k: DeliveryCase['key']): DeliveryCase => d.cases.find((c) => c.key === k)!;
+  const rows: Row[] = [
+    {
+      measure: `Backlog: ${n(d.backlog.events)} stored track events, ~${n(d.backlog.avgBodyBytes)} B each; runner and ceiling client on core 0, fake API on core 1`,
+      sluice: '',
+      ceiling: '',
+      ratio: '',
+      target: '',
+      result: '',
+    },
+  ];
+  const throughput = (c: DeliveryCase, target: string, ok: boolean | null): Row => {
+    const m = c.median;
+    const batched = c.ceiling.eventsPerRequest > 1;
+    const ceilingText = batched
+      ? `${n(c.ceiling.eventsPerSec)} events/s (${n(c.ceiling.rps)} req/s of ${n(c.ceiling.eventsPerRequest)} events, ${c.ceiling.client}, ${c.ceiling.concurrency} in flight)`
+      : `${n(c.ceiling.rps)} req/s (${c.ceiling.client}, ${c.ceiling.concurrency} in flight)${c.httpCeiling ? `; ${n(c.httpCeiling.rps)} with ${c.httpCeiling.client}` : ''}`;
+    return {
+      measure: `${c.label}: events/s`,
+      sluice: `${n(m.eventsPerSec)} events/s (runs ${c.runs.map((r) => n(r.eventsPerSec)).join(', ')}); ${m.cpuUsPerEvent} µs CPU/event`,
+      ceiling: ceilingText,
+      ratio: pct(m.eventsPerSec / c.ceiling.eventsPerSec),
+      target,
+      result: ok === null ? '' : verdict(ok),
+    };
+  };
+  const amp = byKey('amplitude');
+  const wb = byKey('webhookBatched');
+  const pe = byKey('webhookPerEvent');
+  rows.push(
+    throughput(amp, `≥ ${n(T.amplitudeEventsPerSec)} events/s`, amp.median.eventsPerSec >= T.amplitudeEventsPerSec),
+    throughput(byKey('mixpanel'), '', null),
+    throughput(wb, `≥ ${n(T.webhookBatchedEventsPerSec)} events/s`, wb.median.eventsPerSec >= T.webhookBatchedEventsPerSec),
+    throughput(pe, `≥ ${pct(T.perEventCeilingRatio)} of ceiling`, pe.median.eventsPerSec / pe.ceiling.eventsPerSec >= T.perEventCeilingRatio),
+  );
+  const l = d.latency.median;
+  rows.push({
+    measure: `End to end at ${n(d.latency.rate)} req/s (single track calls, open loop; per-event webhook): ingest 200 → destination, p50 / p99 (max)`,
+    sluice: `${ms(l.afterAckMs.p50)} / ${ms(l.afterAckMs.p99)} ms (max ${ms(l.afterAckMs.max)}); from the send: ${ms(l.afterSendMs.p50)} / ${ms(l.afterSendMs.p99)} ms; runs p99 ${d.latency.runs.map((r) => ms(r.afterAckMs.p99)).join(', ')}; ${n(l.delivered)} of ${n(l.answered)} arrived`,
+    ceiling: '',
+    ratio: '',
+    target: `p50 ≤ ${T.latencyP50Ms} ms, p99 ≤ ${T.latencyP99Ms} ms`,
+    result: verdict(l.afterAckMs.p50 <= T.latencyP50Ms && l.afterAckMs.p99 <= T.latencyP99Ms && l.delivered === l.answered),
+  });
+  for (const r of d.drain.results) {
+    rows.push({
+      measure: `Backlog after a ${d.drain.outageSeconds} s outage (ingest ${n(d.drain.ingestEventsPerSec)} events/s), ${r.destination}: drain rate`,
+      sluice: `${n(r.eventsPerSec)} events/s (${n(r.backlogEvents)} events in ${r.seconds} s)`,
+      ceiling: `${n(d.drain.ingestEventsPerSec)} events/s ingest`,
+      ratio: `${r.ratio}x`,
+      target: `≥ ${T.drainRatio}x ingest`,
+      result: verdict(r.ratio >= T.drainRatio),
+    });
+  }
   return rows;
 }
 

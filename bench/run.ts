@@ -1,24 +1,48 @@
-// npm run bench: the whole benchmark, in about four minutes on a 2-core machine. Server on core 0, load generator on
-// core 1. Builds Sluice, measures the ceilings, then Sluice (capacity, latency at half capacity, overload), prints
-// the table and writes every raw figure to bench/results/latest.json. See BENCHMARKS.md for how to read it.
+// npm run bench: the ingest and delivery benchmarks, in about six minutes on a 2-core machine. Server on core 0, load generator on
+// core 1. Builds Sluice, measures the ingest ceilings, then Sluice (capacity, latency at half capacity, overload),
+// then delivery (events/s per destination beside the HTTP-client ceiling, end-to-end latency, backlog drain), prints
+// the tables and writes every raw figure to bench/results/latest.json. See BENCHMARKS.md for how to read it.
+// One part alone: `npm run bench -- delivery` (or BENCH_ONLY=delivery), `npm run bench -- ingest`; the other parts'
+// figures already in latest.json are kept. A name with its own script (bench/NAME.ts) runs that script.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BATCH_ITEMS, batchTemplate, singleTemplate } from './lib/bodies.js';
 import { cpuBusy, machineInfo, stallProbe, waitQuiet } from './lib/machine.js';
 import { wrkAvailable } from './lib/wrk.js';
-import { type AllResults, buildRows, renderMarkdown, renderTable } from './report.js';
+import { type AllResults, buildDeliveryRows, buildRows, renderMarkdown, renderTable, type Row } from './report.js';
 import { bareAtRate, bareCapacity, sqliteCeilings } from './scenarios/ceilings.js';
 import { disturbedRuns, log } from './scenarios/common.js';
+import { type DeliveryResults, runDelivery } from './scenarios/delivery.js';
 import * as plan from './scenarios/plan.js';
 import { runSluice } from './scenarios/sluice.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-function preflight(): void {
-  if (!wrkAvailable()) {
+const PARTS = ['ingest', 'delivery'] as const;
+type Part = (typeof PARTS)[number];
+
+/** The parts to run: both by default; one with `npm run bench -- delivery` or BENCH_ONLY=delivery. */
+function selectedParts(): Part[] {
+  const only = (process.env.BENCH_ONLY ?? process.argv[2] ?? '').trim();
+  if (only === '' || only === 'all') return [...PARTS];
+  if (!(PARTS as readonly string[]).includes(only)) {
+    // A part with its own entry point (bench/rollups.ts...) runs as that script, which keeps the other figures.
+    const script = join(ROOT, 'bench', `${only}.ts`);
+    if (/^[a-z][a-z-]*$/.test(only) && only !== 'run' && only !== 'report' && existsSync(script)) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: 'inherit' });
+      process.exit(r.status ?? 1);
+    }
+    process.stderr.write(`bench: unknown part ${JSON.stringify(only)}; the parts are: ${PARTS.join(', ')}\n`);
+    process.exit(2);
+  }
+  return [only as Part];
+}
+
+function preflight(parts: Part[]): void {
+  if (parts.includes('ingest') && !wrkAvailable()) {
     process.stderr.write('bench: wrk is not installed. It is the closed-loop load generator; install it with:\n  apt-get update && apt-get install -y wrk\n');
     process.exit(2);
   }
@@ -35,7 +59,8 @@ function preflight(): void {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  preflight();
+  const parts = selectedParts();
+  preflight(parts);
   log('building Sluice (npm run build)...');
   // tsc reports errors on stdout; send them to stderr with the rest of the progress log, keeping stdout for the table.
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
@@ -63,28 +88,40 @@ async function main(): Promise<void> {
   log(`  longest stall of a busy thread: ${stalls.maxGapMs} ms (${stalls.gapsOver1ms} over 1 ms)`);
 
   try {
-    await quiet('ceilings');
-    log('ceilings: bare node:http, single body...');
-    const bareSingle = await bareCapacity(single, '/v1/track', false);
-    log('ceilings: bare node:http + JSON.parse, batch body...');
-    const bareJsonBatch = await bareCapacity(batch, '/v1/batch', true);
-    log('ceilings: SQLite inserts...');
-    const sqlite = await sqliteCeilings();
+    let ingest: { all: AllResults; rows: Row[] } | undefined;
+    if (parts.includes('ingest')) {
+      await quiet('ceilings');
+      log('ceilings: bare node:http, single body...');
+      const bareSingle = await bareCapacity(single, '/v1/track', false);
+      log('ceilings: bare node:http + JSON.parse, batch body...');
+      const bareJsonBatch = await bareCapacity(batch, '/v1/batch', true);
+      log('ceilings: SQLite inserts...');
+      const sqlite = await sqliteCeilings();
 
-    await quiet('sluice-single');
-    log('Sluice: single track calls...');
-    const singleRes = await runSluice('single', single);
-    await quiet('sluice-batch');
-    log('Sluice: batches...');
-    const batchRes = await runSluice('batch', batch);
+      await quiet('sluice-single');
+      log('Sluice: single track calls...');
+      const singleRes = await runSluice('single', single);
+      await quiet('sluice-batch');
+      log('Sluice: batches...');
+      const batchRes = await runSluice('batch', batch);
 
-    await quiet('latency-floor');
-    log('latency floor: bare servers at the same fixed rates...');
-    const bareSingleHalf = await bareAtRate(single, '/v1/track', false, singleRes.halfLoad.rate);
-    const bareJsonBatchHalf = await bareAtRate(batch, '/v1/batch', true, batchRes.halfLoad.rate);
+      await quiet('latency-floor');
+      log('latency floor: bare servers at the same fixed rates...');
+      const bareSingleHalf = await bareAtRate(single, '/v1/track', false, singleRes.halfLoad.rate);
+      const bareJsonBatchHalf = await bareAtRate(batch, '/v1/batch', true, batchRes.halfLoad.rate);
 
-    const all: AllResults = { bareSingle, bareJsonBatch, sqlite, single: singleRes, batch: batchRes, bareSingleHalf, bareJsonBatchHalf, batchItems: BATCH_ITEMS };
-    const rows = buildRows(all);
+      const all: AllResults = { bareSingle, bareJsonBatch, sqlite, single: singleRes, batch: batchRes, bareSingleHalf, bareJsonBatchHalf, batchItems: BATCH_ITEMS };
+      ingest = { all, rows: buildRows(all) };
+    }
+
+    let delivery: { results: DeliveryResults; rows: Row[] } | undefined;
+    if (parts.includes('delivery')) {
+      await quiet('delivery');
+      log('delivery: destination runners, ceilings, latency, backlog...');
+      const results = await runDelivery(ingest?.all.single.capacity.median.rps);
+      delivery = { results, rows: buildDeliveryRows(results) };
+    }
+
     const busyAfter = await cpuBusy(500);
     const seconds = Math.round((Date.now() - started) / 1000);
 
@@ -96,13 +133,23 @@ async function main(): Promise<void> {
     const kept = disturbedRuns.filter((d) => !d.retried);
     process.stdout.write(`runs repeated because other processes used the CPUs: ${disturbedRuns.length - kept.length}\n`);
     if (kept.length > 0) process.stdout.write(`WARNING: runs kept although disturbed (treat with care): ${kept.map((d) => `${d.label} (${d.foreignCores} cores)`).join('; ')}\n`);
-    process.stdout.write('\n');
-    process.stdout.write(`${renderTable(rows)}\n`);
+    if (ingest !== undefined) process.stdout.write(`\nIngest\n${renderTable(ingest.rows)}\n`);
+    if (delivery !== undefined) process.stdout.write(`\nDelivery\n${renderTable(delivery.rows)}\n`);
 
     const dir = join(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
-    const out = { date: new Date().toISOString(), seconds, machine, stallProbe: stalls, busyAtPhase, cpuBusyAfter: busyAfter, disturbedRuns, plan, rows, markdown: renderMarkdown(rows), raw: all };
-    writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+    const file = join(dir, 'latest.json');
+    const date = new Date().toISOString();
+    // A part not run this time keeps its figures from the last run that had it (each part carries its own date).
+    const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+    const ingestPart =
+      ingest === undefined
+        ? { ingestDate: previous.ingestDate ?? previous.date, rows: previous.rows, markdown: previous.markdown, raw: previous.raw }
+        : { ingestDate: date, rows: ingest.rows, markdown: renderMarkdown(ingest.rows), raw: ingest.all };
+    const deliveryPart = delivery === undefined ? previous.delivery : { date, rows: delivery.rows, markdown: renderMarkdown(delivery.rows), raw: delivery.results };
+    // Other parts' sections (written by their own scripts, e.g. "rollups") are kept as they are.
+    const out = { ...previous, date, parts, seconds, machine, stallProbe: stalls, busyAtPhase, cpuBusyAfter: busyAfter, disturbedRuns, plan, ...ingestPart, delivery: deliveryPart };
+    writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
     process.stdout.write(`\nraw results: bench/results/latest.json\n`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

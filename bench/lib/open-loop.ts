@@ -18,11 +18,17 @@ export interface OpenLoopOptions {
   /** Sockets the generator may open in all. */
   maxConns: number;
   timeoutMs: number;
+  /** Unmeasured seconds at the same rate before the run (the generator's default: 1). */
+  warmupS?: number;
+  /** Write every measured request's messageId and times to this file (see bench/load/open-loop.ts). */
+  record?: string;
 }
 
 export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const args = ['--import', 'tsx', GENERATOR, '--url', o.url, '--template', o.template, '--auth', o.auth, '--rate', String(Math.round(o.rate)), '--seconds', String(o.seconds),
     '--conns', String(o.conns), '--max-conns', String(o.maxConns), '--timeout-ms', String(o.timeoutMs)];
+  if (o.warmupS !== undefined) args.push('--warmup-s', String(o.warmupS));
+  if (o.record !== undefined) args.push('--record', o.record);
   const out = await runPinned(CLIENT_CPU, process.execPath, args);
   const line = out.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as OpenLoopResult;

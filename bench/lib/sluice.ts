@@ -16,12 +16,14 @@ export interface SluiceServer extends Server {
   dir: string;
 }
 
-export async function startSluice(): Promise<SluiceServer> {
+/** `extra` is merged into the config (destinations, admin_token...); without it, one source and defaults. */
+export async function startSluice(extra: Record<string, unknown> = {}): Promise<SluiceServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const config = join(dir, 'sluice.yaml');
   // Defaults everywhere else (limits, max_queued_bytes 32 MB, max_rows_per_commit...): the benchmark measures what
   // an operator gets out of the box.
-  writeFileSync(config, `sources:\n  - name: bench\n    write_keys: [${WRITE_KEY}]\n`);
+  // JSON is YAML: the config is written as JSON so that `extra` can be any structure.
+  writeFileSync(config, `${JSON.stringify({ sources: [{ name: 'bench', write_keys: [WRITE_KEY] }], ...extra }, null, 2)}\n`);
   const dataDir = join(dir, 'data');
   const server = await startServer([MAIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', config], {
     cpu: SERVER_CPU,

@@ -6,12 +6,14 @@
 // to --max-conns) when all are busy, and requests that find no socket wait in a client queue, on the clock.
 //
 // Usage: node open-loop.ts --url URL --template FILE --auth HEADER --rate R --seconds S
-//          [--warmup-s W] [--conns N] [--max-conns M] [--timeout-ms T] [--timeline]
+//          [--warmup-s W] [--conns N] [--max-conns M] [--timeout-ms T] [--timeline] [--record FILE]
 // The first W seconds (default 1) run at the same rate but are not counted: they warm the generator's own JIT and
 // sockets, which would otherwise show up as the server's latency.
-// Prints one JSON line (OpenLoopResult) on stdout.
+// Prints one JSON line (OpenLoopResult) on stdout. With --record FILE it also writes, for every measured request, its
+// last messageId and when it fell due, was written and was answered, on the machine-wide monotonic clock
+// (process.hrtime), so the delivery benchmark can match each event with its arrival at a fake destination.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { MSGID_TOKEN } from '../lib/bodies.js';
@@ -60,6 +62,7 @@ const { values } = parseArgs({
     'timeout-ms': { type: 'string', default: '10000' },
     // Per-100 ms buckets of the run (sent, answered, worst latency), for finding when a stall happened.
     timeline: { type: 'boolean', default: false },
+    record: { type: 'string' },
   },
 });
 if (!values.url || !values.template || !values.auth || !values.rate || !values.seconds) {
@@ -76,10 +79,16 @@ const timeoutMs = Number(values['timeout-ms']);
 const parts = readFileSync(values.template, 'utf8').split(MSGID_TOKEN);
 const head = `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: ${values.auth}\r\nContent-Type: application/json\r\n`;
 
+/** The last messageId put in a request, for --record. */
+let lastId = '';
+
 /** One request: the template with a fresh UUID per token (randomUUID is cached and cheap). */
 function nextRequest(): Buffer {
   let body = parts[0]!;
-  for (let i = 1; i < parts.length; i++) body += randomUUID() + parts[i]!;
+  for (let i = 1; i < parts.length; i++) {
+    lastId = randomUUID();
+    body += lastId + parts[i]!;
+  }
   return Buffer.from(`${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
@@ -89,6 +98,8 @@ interface Conn {
   /** When the request in flight was due and when it was written; NaN when idle. */
   dueAt: number;
   sentAt: number;
+  /** The messageId of the request in flight (its last one), for --record. */
+  id: string;
   buf: Buffer;
 }
 
@@ -100,6 +111,10 @@ const latencies = new Float64Array(measuredCount);
 const service = new Float64Array(measuredCount);
 let answered = 0;
 const timeline: [number, number, number][] | undefined = values.timeline ? [] : undefined;
+/** With --record: [messageId, due, sent, answered (monotonic ms), status] per measured request. */
+const records: [string, number, number, number, number][] | undefined = values.record === undefined ? undefined : [];
+/** performance.now() + this = process.hrtime in ms: both read the monotonic clock, from different origins. */
+const monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 const statuses: Record<string, number> = {};
 let retryAfterMissing = 0;
 let errors = 0;
@@ -118,7 +133,7 @@ let opening = 0;
 
 function open(): void {
   opening++;
-  const c: Conn = { socket: connect({ host: url.hostname, port: Number(url.port), noDelay: true }), ready: false, dueAt: NaN, sentAt: NaN, buf: Buffer.alloc(0) };
+  const c: Conn = { socket: connect({ host: url.hostname, port: Number(url.port), noDelay: true }), ready: false, dueAt: NaN, sentAt: NaN, id: '', buf: Buffer.alloc(0) };
   conns.add(c);
   peakConns = Math.max(peakConns, conns.size);
   c.socket.on('connect', () => {
@@ -167,6 +182,7 @@ function onData(c: Conn, chunk: Buffer): void {
       row[1]++;
       row[2] = Math.max(row[2], Math.round(now - c.dueAt));
     }
+    records?.push([c.id, c.dueAt + monoOffset, c.sentAt + monoOffset, now + monoOffset, Number(status)]);
     latencies[answered] = now - c.dueAt;
     service[answered] = now - c.sentAt;
     answered++;
@@ -194,6 +210,7 @@ function dispatch(now: number): void {
     c.dueAt = dueAt;
     c.sentAt = now;
     c.socket.write(nextRequest());
+    c.id = lastId;
     if (counted(dueAt)) sent++;
   }
   if (backlogHead > 4096) {
@@ -276,6 +293,7 @@ function finish(): void {
     maxSendLagMs: round(maxSendLagMs),
     ...(timeline === undefined ? {} : { timeline: Array.from(timeline, (row, i) => row ?? [i * 100, 0, 0]) }),
   };
+  if (records !== undefined) writeFileSync(values.record!, JSON.stringify(records));
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

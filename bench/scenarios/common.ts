@@ -56,7 +56,8 @@ export async function capacity(url: string, template: string, auth: string, labe
   return { median: medianRun(runs, (r) => r.rps), rpsRuns: runs.map((r) => Math.round(r.rps)), foreignCores };
 }
 
-function cpuTicks(pid: number): number {
+/** CPU time (user + system) a process has used so far, in clock ticks (10 ms); 0 once it is gone. */
+export function cpuTicks(pid: number): number {
   try {
     // utime and stime are fields 14 and 15 of /proc/PID/stat; the command name (field 2) may hold spaces, so count
     // from the closing parenthesis.

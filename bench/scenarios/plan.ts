@@ -47,3 +47,38 @@ export const TARGETS = {
   batchHalfLoadP99Ms: 25,
   overloadMaxRssMb: 256,
 } as const;
+
+/**
+ * Delivery (bench/scenarios/delivery.ts). A pre-filled log is drained by one destination runner per run, RUNS runs
+ * per destination, each in a fresh process; the first DELIVERY_*_WARMUP events of each run are not timed (JIT,
+ * connections, SQLite page cache).
+ */
+export const DELIVERY_BATCHED_EVENTS = QUICK ? 20_000 : 60_000;
+export const DELIVERY_BATCHED_WARMUP = QUICK ? 5_000 : 10_000;
+export const DELIVERY_PER_EVENT_EVENTS = QUICK ? 2_000 : 6_000;
+export const DELIVERY_PER_EVENT_WARMUP = QUICK ? 500 : 1_000;
+/** Events per request for the batching destinations (Amplitude and Mixpanel allow 2,000). */
+export const DELIVERY_BATCH_EVENTS = 1000;
+/** Requests in flight for the per-event webhook (and its ceiling client). */
+export const DELIVERY_PER_EVENT_IN_FLIGHT = 64;
+/** The ceiling client: a warm-up, then RUNS timed windows of this many seconds. */
+export const DELIVERY_CEILING_WARMUP_S = QUICK ? 0.5 : 1;
+export const DELIVERY_CEILING_WINDOW_S = QUICK ? 1 : 1.5;
+/**
+ * End-to-end latency and the backlog drain run at this share of the single-call ingest capacity measured in the same
+ * run, or at DELIVERY_FIXED_RATE requests/s when the ingest scenarios were not run (npm run bench -- delivery).
+ */
+export const DELIVERY_LOAD_SHARE = 0.1;
+export const DELIVERY_FIXED_RATE = 500;
+/** The outage: events ingested at that rate with the destinations paused, before they resume. */
+export const DELIVERY_OUTAGE_S = QUICK ? 3 : 10;
+
+/** Delivery targets, as the issue states them. */
+export const DELIVERY_TARGETS = {
+  amplitudeEventsPerSec: 40_000,
+  webhookBatchedEventsPerSec: 40_000,
+  perEventCeilingRatio: 0.25,
+  latencyP50Ms: 5,
+  latencyP99Ms: 50,
+  drainRatio: 1.5,
+} as const;

@@ -1,0 +1,11 @@
+// The built Sluice (dist/, made by `npm run build` at the start of the bench), loaded at run time: the delivery
+// benchmark runs the code an operator runs, not the TypeScript through tsx. Types come from src/, which dist/ is
+// compiled from.
+import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+
+export async function fromDist<T>(path: string): Promise<T> {
+  return (await import(pathToFileURL(`${DIST}${path}`).href)) as T;
+}
