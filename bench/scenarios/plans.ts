@@ -19,24 +19,23 @@
 // HTTP or storage), in CPU time per event: what the check itself costs, to read beside the server's CPU per event
 // when the throughput difference is within the noise.
 //
-// Alone: `node --import tsx bench/scenarios/plans.ts` builds Sluice, runs this, prints the table and stores the
-// figures under "plans" in bench/results/latest.json, keeping everything else in that file.
-import { spawnSync } from 'node:child_process';
+// Run it with `npm run bench -- plans` (bench/plans.ts): it builds Sluice, runs this, prints the table and stores
+// the figures under "plans" in bench/results/latest.json, keeping everything else in that file.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { syntheticBatchBody, syntheticPlan, syntheticTrack } from '../../src/plans/synthetic.js';
 import { planToYaml } from '../../src/plans/plan-yaml.js';
 import { MSGID_TOKEN } from '../lib/bodies.js';
-import { cpuBusy, machineInfo, waitQuiet } from '../lib/machine.js';
+import { waitQuiet } from '../lib/machine.js';
 import { runPinned, SERVER_CPU } from '../lib/proc.js';
 import { AUTH, type SluiceServer, startSluice, WRITE_KEY } from '../lib/sluice.js';
 import { median } from '../lib/stats.js';
-import { runWrk, type WrkResult, wrkAvailable } from '../lib/wrk.js';
-import { renderMarkdown, renderTable, type Row } from '../report.js';
-import { cpuTicks, disturbedRuns, log, settle, undisturbed } from './common.js';
+import { runWrk, type WrkResult } from '../lib/wrk.js';
+import { renderMarkdown, type Row } from '../report.js';
+import { cpuTicks, log, settle, undisturbed } from './common.js';
 import { CAPACITY_CONNS, WARMUP_S } from './plan.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -52,7 +51,6 @@ export const PLANS_WARMUP_ROUNDS = QUICK ? 1 : 2;
 export const PLANS_CHECK_S = QUICK ? 1 : 2;
 export const PLANS_CHECK_RUNS = QUICK ? 1 : 3;
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PLAN_CHECK = fileURLToPath(new URL('../probes/plan-check.ts', import.meta.url));
 
 /** Events in the plan, and items per batch. */
@@ -130,7 +128,7 @@ function sourceWithPlan(planFile: string, mode: 'block' | 'allow' | undefined): 
   return { sources: [source] };
 }
 
-/** Sends one request with every token replaced by a UUID; returns the status and the parsed answer. */
+/** What the tracking API answers, as far as the enforcement check reads it. */
 interface Answer {
   success?: boolean;
   accepted?: number;
@@ -138,6 +136,7 @@ interface Answer {
   error?: { code?: string };
 }
 
+/** Sends one request with every token replaced by a UUID; returns the status and the parsed answer. */
 async function post(url: string, template: string): Promise<{ status: number; answer: Answer }> {
   const body = template.split(MSGID_TOKEN).reduce((acc, part, i) => (i === 0 ? part : `${acc}${randomUUID()}${part}`), '');
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: AUTH }, body });
@@ -327,47 +326,4 @@ export async function runPlansPart(): Promise<{ date: string; rows: Row[]; markd
   const raw = await runPlans();
   const rows = buildPlanRows(raw);
   return { date: new Date().toISOString(), rows, markdown: renderMarkdown(rows), raw };
-}
-
-async function main(): Promise<void> {
-  const started = Date.now();
-  if (!wrkAvailable()) {
-    process.stderr.write('bench: wrk is not installed; install it with: apt-get update && apt-get install -y wrk\n');
-    process.exit(2);
-  }
-  const nproc = Number(spawnSync('nproc', { encoding: 'utf8' }).stdout.trim());
-  if (spawnSync('taskset', ['-V']).error !== undefined || !(nproc >= 2)) {
-    process.stderr.write('bench: needs taskset and at least 2 CPUs (server on core 0, client on core 1).\n');
-    process.exit(2);
-  }
-  log('building Sluice (npm run build)...');
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
-  if (build.status !== 0) throw new Error('npm run build failed');
-
-  const part = await runPlansPart();
-  const busyAfter = await cpuBusy(500);
-  const seconds = Math.round((Date.now() - started) / 1000);
-  const machine = machineInfo();
-  process.stdout.write(`\nSluice benchmark, tracking plans, ${part.date}, ${seconds} s\n`);
-  process.stdout.write(`${machine.cpuModel}, ${machine.nproc} CPUs, node ${machine.node}, disk ${machine.disk}\n`);
-  const kept = disturbedRuns.filter((d) => !d.retried);
-  process.stdout.write(`runs repeated because other processes used the CPUs: ${disturbedRuns.length - kept.length}\n`);
-  if (kept.length > 0) process.stdout.write(`WARNING: runs kept although disturbed (treat with care): ${kept.map((d) => `${d.label} (${d.foreignCores} cores)`).join('; ')}\n`);
-  process.stdout.write(`\nTracking plans\n${renderTable(part.rows)}\n`);
-
-  // Only the "plans" entry changes; every other part's figures stay as the last run that had them left them.
-  const dir = join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'latest.json');
-  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  const plans = { ...part, seconds, machine, cpuBusyAfter: busyAfter, disturbedRuns };
-  writeFileSync(file, `${JSON.stringify({ ...previous, plans }, null, 2)}\n`);
-  process.stdout.write(`\nraw results: bench/results/latest.json ("plans")\n`);
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  });
 }
