@@ -1,7 +1,7 @@
 // The rollups benchmark on its own (bench/scenarios/rollups.ts): `npm run bench -- rollups`, BENCH_ONLY=rollups npm
-// run bench, or `node --import tsx bench/rollups.ts`. About 4 minutes on 2 cores. Builds Sluice, waits for quiet
-// CPUs, probes host stalls, runs the part, prints its table and adds it to bench/results/latest.json under "rollups"
-// (the other parts' figures there are kept). See BENCHMARKS.md, "Rollups".
+// run bench, or `node --import tsx bench/rollups.ts`. About 3 minutes on a quiet 2-core machine. Builds Sluice, waits
+// for quiet CPUs, probes host stalls, runs the part, prints its table and adds it to bench/results/latest.json under
+// "rollups" (the other parts' figures there are kept). See BENCHMARKS.md, "Rollups".
 // Knobs: BENCH_QUICK=1 (small and short, to check the bench works), BENCH_ROLLUPS_INGEST=latest (take the ingest
 // batch figure from latest.json instead of measuring it), BENCH_ROLLUPS_KEEP=1 (keep the data dir, for profiling),
 // BENCH_CPU_PROF=DIR (profile the consumer runs).

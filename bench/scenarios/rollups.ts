@@ -2,15 +2,15 @@
 // batches, and how fast the dashboard's queries answer over 30 days built from 10 million events.
 //
 // 1. Data (setup, not measured; bench/rollups/model.ts): a site's 30 days of traffic as a deterministic model of 10M
-//    events. The older ones (all but the last DRAIN slices) are counted straight into the rollup store through its
+//    events. The older ones (all but the slices the consumer runs drain) are counted straight into the rollup store through its
 //    own write path, hour by hour (bench/rollups/build.ts): they stand for days whose events retention has already
 //    dropped from the log. The last slices are appended to the SQLite log through Sluice's ingest code
 //    (bench/rollups/append.ts), numbered after them.
 // 2. Consumer throughput: the real rollups consumer (startRollups, as `sluice start` runs it) drains one slice per
 //    run in a fresh process pinned to core 0 (bench/rollups/drain.ts); the first events of each run are not timed.
 //    Ingest batch throughput comes from the ingest scenario's own method run here (50-event batches, wrk, 64
-//    connections, median of RUNS), or from bench/results/latest.json; the status API meanwhile tells how far the
-//    server's own rollups consumer kept up with that ingest.
+//    connections, median of RUNS), or from bench/results/latest.json; one more run at capacity, with the status API
+//    read before and after, tells how much the server's own rollups consumer counts while it ingests at capacity.
 // 3. Check: once every event is counted, every counter in the store must equal the model's count exactly (the
 //    events that went through the real consumer included), and uniques be within 3 standard errors.
 // 4. Queries: `sluice start` on that data dir (core 0), and the overview's queries (24 h by hour, 30 days by day, the
@@ -28,13 +28,13 @@ import { foreignCpu, waitQuiet } from '../lib/machine.js';
 import { CLIENT_CPU, rssMb, runPinned, SERVER_CPU, startServer } from '../lib/proc.js';
 import { AUTH, startSluice } from '../lib/sluice.js';
 import { medianRun } from '../lib/stats.js';
-import { wrkAvailable } from '../lib/wrk.js';
+import { runWrk, wrkAvailable } from '../lib/wrk.js';
 import type { DrainResult } from '../rollups/drain.js';
 import { BREAKDOWN, type ModelParams, SOURCE } from '../rollups/model.js';
 import type { QuerySpec, QueryTiming } from '../rollups/query-client.js';
 import type { Row } from '../report.js';
-import { capacity, type Capacity, disturbedRuns, log } from './common.js';
-import { MAX_FOREIGN_CORES, RUNS } from './plan.js';
+import { capacity, type Capacity, disturbedRuns, log, undisturbed } from './common.js';
+import { CAPACITY_CONNS, MAX_FOREIGN_CORES, RUN_S, RUNS } from './plan.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -72,8 +72,8 @@ export interface IngestFigure {
   /** Where the figure comes from: measured in this run, or read from latest.json (with its date). */
   source: string;
   capacity?: Capacity;
-  /** The server's own rollups consumer during those runs (same process and core as ingest). */
-  rollupsDuringIngest?: { seconds: number; ingested: number; counted: number; lagAtEnd: number; catchUpSeconds: number | null };
+  /** The server's own rollups consumer during one more run at capacity (same process and core as ingest). */
+  rollupsDuringIngest?: { seconds: number; ingestedPerSec: number; countedPerSec: number; lagAtStart: number; lagAtEnd: number };
 }
 
 export interface RollupsResults {
@@ -169,21 +169,34 @@ function ingestFromLatest(why: string): IngestFigure {
   return { eventsPerSec: rps * (j.raw?.batchItems ?? BATCH_ITEMS), source: `bench/results/latest.json (ingest run of ${j.ingestDate ?? j.date ?? 'unknown date'})` };
 }
 
-/** The ingest scenario's batch capacity (same body, client, connections and runs), on a fresh server. */
+/**
+ * The ingest scenario's batch capacity (same body, client, connections and runs, and its code), on a fresh server;
+ * then one more run at capacity with the status API read just before and after it: how many events the server's own
+ * rollups consumer counted meanwhile (it shares the process and the core with ingest), against how many came in.
+ */
 async function measureIngest(dir: string): Promise<IngestFigure> {
   const template = join(dir, 'batch.json');
   writeFileSync(template, batchTemplate());
   const server = await startSluice({ admin_token: ADMIN_TOKEN });
+  const url = `${server.url}/v1/batch`;
   try {
-    const before = await status(server.url);
-    const t0 = performance.now();
-    const cap = await capacity(`${server.url}/v1/batch`, template, AUTH, 'ingest batch');
-    const seconds = (performance.now() - t0) / 1000;
-    const after = await status(server.url);
-    const catchUp = await caughtUp(server.url, 60_000);
-    const during = { seconds: Math.round(seconds * 10) / 10, ingested: after.head - before.head, counted: after.position - before.position, lagAtEnd: after.head - after.position, catchUpSeconds: catchUp === null ? null : Math.round(catchUp * 10) / 10 };
-    log(`  ingest: ${Math.round(cap.median.rps * BATCH_ITEMS)} events/s (runs ${cap.rpsRuns.map((r) => r * BATCH_ITEMS).join(', ')}); the server's rollups counted ${during.counted} of ${during.ingested} events meanwhile, ${during.lagAtEnd} behind at the end, caught up ${catchUp === null ? 'not within 60 s' : `${during.catchUpSeconds} s later`}`);
-    return { eventsPerSec: cap.median.rps * BATCH_ITEMS, source: 'measured in this run (the ingest scenario\'s batch capacity: 50-event batches, wrk, 64 connections, median of 3 × 5 s)', capacity: cap, rollupsDuringIngest: during };
+    const cap = await capacity(url, template, AUTH, 'ingest batch');
+    const { result: during } = await undisturbed('ingest batch, rollups alongside', async () => {
+      const before = await status(server.url);
+      const t0 = performance.now();
+      await runWrk({ url, template, auth: AUTH, connections: CAPACITY_CONNS, seconds: RUN_S });
+      const after = await status(server.url);
+      const seconds = (performance.now() - t0) / 1000;
+      return {
+        seconds: Math.round(seconds * 10) / 10,
+        ingestedPerSec: Math.round((after.head - before.head) / seconds),
+        countedPerSec: Math.round((after.position - before.position) / seconds),
+        lagAtStart: before.head - before.position,
+        lagAtEnd: after.head - after.position,
+      };
+    });
+    log(`  ingest: ${Math.round(cap.median.rps * BATCH_ITEMS)} events/s (runs ${cap.rpsRuns.map((r) => r * BATCH_ITEMS).join(', ')}); in one more run the server's own rollups counted ${during.countedPerSec} events/s of the ${during.ingestedPerSec} coming in (${during.lagAtStart} → ${during.lagAtEnd} behind)`);
+    return { eventsPerSec: cap.median.rps * BATCH_ITEMS, source: "measured in this run (the ingest scenario's batch capacity: 50-event batches, wrk, 64 connections, median of 3 × 5 s)", capacity: cap, rollupsDuringIngest: during };
   } finally {
     await server.stop();
     rmSync(server.dir, { recursive: true, force: true });
@@ -384,10 +397,10 @@ export function buildRollupsRows(r: RollupsResults): Row[] {
   const during = r.ingest.rollupsDuringIngest;
   if (during !== undefined) {
     rows.push({
-      measure: `The server's own rollups during ingest at capacity (same process and core), ${during.seconds} s`,
-      sluice: `counted ${n(during.counted)} of ${n(during.ingested)} events (${n(during.counted / during.seconds)}/s); ${n(during.lagAtEnd)} behind at the end, caught up ${during.catchUpSeconds === null ? 'not within 60 s' : `${during.catchUpSeconds} s later`}`,
+      measure: `The server's own rollups while it ingests batches at capacity (same process and core), ${during.seconds} s`,
+      sluice: `counted ${n(during.countedPerSec)} events/s while ${n(during.ingestedPerSec)} events/s came in; ${n(during.lagAtStart)} → ${n(during.lagAtEnd)} events behind`,
       ceiling: '',
-      ratio: '',
+      ratio: pct(during.countedPerSec / during.ingestedPerSec),
       target: '',
       result: '',
     });
