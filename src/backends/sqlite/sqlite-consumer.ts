@@ -85,14 +85,19 @@ export class SqliteConsumer implements Consumer {
     return out;
   }
 
-  /** Settles one delivery; returns the write that records it (if any) without waiting for it. */
-  private settle(d: Delivery, ops: Promise<unknown>[]): void {
+  /** Settles one delivery, queuing a retry row's removal if it was a retry; returns true when the cursor moved. */
+  private settle(d: Delivery, ops: Promise<unknown>[]): boolean {
     const seq = d.event.seq;
     if (this.retriesOut.delete(seq)) {
       ops.push(this.whileSettling(seq, this.writer.submit({ k: 'settleRetry', consumer: this.name, seq })));
-    } else if (this.tracker.settle(seq)) {
-      ops.push(this.writer.submit({ k: 'cursor', consumer: this.name, seq: this.tracker.cursor }));
+      return false;
     }
+    return this.tracker.settle(seq);
+  }
+
+  /** One cursor write for however many deliveries a call settled (not one per event). */
+  private writeCursor(ops: Promise<unknown>[]): void {
+    ops.push(this.writer.submit({ k: 'cursor', consumer: this.name, seq: this.tracker.cursor }));
   }
 
   private whileSettling<T>(seq: number, write: Promise<T>): Promise<T> {
@@ -102,7 +107,9 @@ export class SqliteConsumer implements Consumer {
 
   async ack(deliveries: readonly Delivery[]): Promise<void> {
     const ops: Promise<unknown>[] = [];
-    for (const d of deliveries) this.settle(d, ops);
+    let moved = false;
+    for (const d of deliveries) if (this.settle(d, ops)) moved = true;
+    if (moved) this.writeCursor(ops);
     await Promise.all(ops);
   }
 
@@ -134,7 +141,7 @@ export class SqliteConsumer implements Consumer {
         detail: detail === undefined ? null : JSON.stringify(detail),
       }),
     ];
-    this.settle(d, ops);
+    if (this.settle(d, ops)) this.writeCursor(ops);
     await Promise.all(ops);
   }
 
