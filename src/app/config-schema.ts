@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_LIMITS } from '../core/limits.js';
 import { functionsSchema } from '../pipeline/functions/config.js';
 import { rollupsSchema } from '../rollups/config.js';
+import { changeCaptureSchema } from '../sources/cdc/config.js';
 
 const sourceSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (starting with a letter or digit)').describe('Source name, used in metrics and queries.'),
@@ -52,6 +53,7 @@ export const configSchema = z.strictObject({
   secrets_file: z.string().optional().describe('A file of NAME=value lines that ${{ secrets.NAME }} may name (SLUICE_SECRETS_FILE overrides); the environment wins over it.'),
   destinations: z.array(z.record(z.string(), z.unknown())).default([]).describe('Where events go; each entry is checked against its type (docs/destinations.md).'),
   functions: functionsSchema,
+  change_capture: changeCaptureSchema,
   rollups: rollupsSchema,
   privacy: z
     .strictObject({

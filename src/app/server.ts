@@ -1,4 +1,5 @@
 // Builds the HTTP server: the tracking API, health, metrics and the admin API, with one error vocabulary.
+import type { CaptureStatus } from '../sources/cdc/change-capture.js';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -34,6 +35,8 @@ export interface ServerDeps {
   plans?: PlansApiDeps;
   /** The rollup store and consumer behind the query API and the tail. */
   query?: QueryApiDeps;
+  /** PostgreSQL change captures, reported by /readyz (they do not gate readiness: ingestion works without them). */
+  captures?: readonly { status(): CaptureStatus }[];
 }
 
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding', 'x-retry-count', 'anonymousid', 'sentat'];
@@ -92,7 +95,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const ready = deps.log.ready();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', backends: { log: { type: config.log.backend, ready } } });
+    const captures = (deps.captures ?? []).map((c) => c.status());
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? 'ok' : 'unavailable',
+      backends: { log: { type: config.log.backend, ready } },
+      ...(captures.length > 0 ? { change_capture: captures } : {}),
+    });
   });
   app.get('/metrics', async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -8,6 +8,7 @@ import { SqliteRollupStore } from '../backends/sqlite/rollup-store.js';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
 import { type FunctionsRunner, startFunctions } from '../pipeline/functions/runner.js';
 import { type RollupsConsumer, startRollups } from '../rollups/rollups-consumer.js';
+import { ChangeCapture } from '../sources/cdc/change-capture.js';
 import { checkConfig } from './check-config.js';
 import { appendingEmit } from './emit.js';
 import type { ConfigOverrides } from './config.js';
@@ -90,6 +91,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   let functions: FunctionsRunner;
   const rollupStore = new SqliteRollupStore(log);
   let rollups: RollupsConsumer | null = null;
+  const captures: ChangeCapture[] = [];
   try {
     pipeline = await startPipeline(loaded.destinations, { log, state: log, telemetry: metrics, logger });
     functions = await startFunctions(log, config.functions, {
@@ -99,14 +101,20 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
       baseDir: loaded.path === undefined ? process.cwd() : dirname(resolve(loaded.path)),
     });
     if (config.rollups.enabled) rollups = await startRollups(log, rollupStore, config.rollups, logger.child({ component: 'rollups' }));
+    for (const c of config.change_capture) {
+      const capture = new ChangeCapture({ config: c, log, telemetry: metrics, logger: logger.child({ component: 'change-capture' }) });
+      await capture.start();
+      captures.push(capture);
+    }
   } catch (err) {
+    await Promise.all(captures.map((c) => c.stop()));
     await pipeline?.stop();
     await log.close();
     throw err;
   }
   const plans = planServices(loaded.plans, log, metrics, logger);
   const shedder = new LoadShedder(config.server.max_event_loop_lag_ms);
-  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups } });
+  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups }, captures });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
@@ -140,6 +148,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
         clearInterval(pruneTimer);
         shedder.stop();
         await app.close(); // stop accepting; in-flight requests finish and their appends commit
+        await Promise.all(captures.map((c) => c.stop())); // unconfirmed changes stay in their slots for next time
         await plans.flush(); // the last second's plan violations, while the writer still runs
         await functions.stop(); // before the log closes: an emit in flight still appends
         await pipeline.stop(); // stop reading; sends in flight finish and settle
