@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { eventually } from '../helpers/eventually.js';
 import { allEvents, type ServerProcess, startServer, tempDataDir } from '../helpers/server-process.js';
 
 const ADMIN_URL = process.env.SLUICE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -29,16 +30,6 @@ interface Change {
 }
 type Logged = Awaited<ReturnType<typeof allEvents>>[number];
 const cloud = (events: Logged[]) => events.filter((e) => typeof e.event.specversion === 'string');
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('PostgreSQL change capture', () => {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -94,7 +85,7 @@ functions:
     await db.query(`DELETE FROM users WHERE email = 'gone@example.com'`);
 
     let seen: Logged[] = [];
-    const events = await waitFor('five change events and three identify calls', async () => {
+    const events = await eventually('five change events and three identify calls', async () => {
       seen = await allEvents(server!);
       return cloud(seen).length >= 5 && seen.filter((e) => e.event.type === 'identify').length >= 3 ? seen : undefined;
     }).catch((err: Error) => {
@@ -140,7 +131,7 @@ functions:
     await db.query(`INSERT INTO outbox VALUES ('evt-2', 'order.refunded', '{"orderId": "o-1"}', 'o-1')`);
 
     server = await startServer({ dataDir: dir, args: ['--config', config] });
-    const afterRestart = await waitFor('the changes made while stopped', async () => {
+    const afterRestart = await eventually('the changes made while stopped', async () => {
       const c = cloud(await allEvents(server!));
       return c.length >= before + 2 ? c : undefined;
     });
@@ -151,7 +142,7 @@ functions:
     await server!.kill();
     await db.query(`INSERT INTO users (email) VALUES ('while-dead@example.com')`);
     server = await startServer({ dataDir: dir, args: ['--config', config] });
-    const final = await waitFor('the burst and the change made while killed', async () => {
+    const final = await eventually('the burst and the change made while killed', async () => {
       const c = cloud(await allEvents(server!));
       return c.some((e) => (e.event as { data?: { row?: { email?: string } } }).data?.row?.email === 'while-dead@example.com') ? c : undefined;
     });

@@ -50,16 +50,7 @@ export function artifact(name: string): string {
   return join(ARTIFACTS, name);
 }
 
-/** Polls until check returns a value other than undefined, or fails with the last value seen. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+export { eventually } from './eventually.js';
 
 /** Opens the dashboard and signs in with the admin token through its form. */
 export async function signIn(page: Page, sluiceUrl: string, token: string): Promise<void> {
