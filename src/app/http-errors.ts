@@ -4,12 +4,20 @@ import { SluiceError } from '../core/errors.js';
 
 const RETRY_AFTER_S: Partial<Record<string, number>> = { overloaded: 1, storage_unavailable: 5 };
 
+export function bodyTooLarge(maxBodyBytes: number): SluiceError {
+  return new SluiceError('batch_too_large', `the request body is larger than ${maxBodyBytes} bytes (after gzip decoding)`);
+}
+
+export function shuttingDown(): SluiceError {
+  return new SluiceError('storage_unavailable', 'the server is shutting down; retry shortly');
+}
+
 export function toSluiceError(err: unknown, maxBodyBytes: number): SluiceError {
   if (err instanceof SluiceError) return err;
   const e = err as { code?: string; statusCode?: number; message?: string };
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new SluiceError('batch_too_large', `the request body is larger than ${maxBodyBytes} bytes (after gzip decoding)`);
+      return bodyTooLarge(maxBodyBytes);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new SluiceError('invalid_body', 'the body length does not match Content-Length');
     case 'Z_DATA_ERROR':

@@ -1,5 +1,6 @@
 // Builds the HTTP server: the tracking API, health, metrics and the admin API, with one error vocabulary.
 import type { CaptureStatus } from '../sources/cdc/change-capture.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -8,6 +9,8 @@ import type { Log } from '../log/log.js';
 import { registerRawJsonBodies } from '../sources/http/body.js';
 import { registerCloudEventsGateway } from '../sources/cloudevents/gateway.js';
 import { registerTrackingApi } from '../sources/http/tracking-api.js';
+import { createTrackingHandler } from '../sources/http/tracking-handler.js';
+import { fastIngest } from './fast-ingest.js';
 import type { RejectLog } from '../sources/reject-log.js';
 import { registerAdminApi } from './admin-api.js';
 import type { SluiceConfig } from './config-schema.js';
@@ -44,7 +47,20 @@ const ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding', 'x
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, metrics } = deps;
   const limits = config.limits;
+  const writeKeys = new Map(config.sources.flatMap((s) => s.write_keys.map((k) => [k, s.name] as const)));
+  const plans = deps.plans === undefined ? {} : { plans: gatesBySource(deps.plans.bySource), planReports: deps.plans.reports };
+  const tracking = { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, log: deps.log, rejects: deps.rejects, telemetry: metrics, ...plans };
+  const overloaded = (): boolean => deps.shedder?.overloaded() ?? false;
+  let closing = false;
+  // With trusted proxies the client address comes from X-Forwarded-For, which Fastify resolves: no fast path then.
+  const fast =
+    config.server.trusted_proxies.length > 0
+      ? undefined
+      : fastIngest({ handle: createTrackingHandler(tracking), maxBodyBytes: limits.max_batch_bytes, overloaded, closing: () => closing, metrics, rejects: deps.rejects, logger: deps.logger });
   const app: FastifyInstance = Fastify({
+    ...(fast === undefined
+      ? {}
+      : { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer((req, res) => fast(req, res) || handler(req, res)) }),
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.server.trusted_proxies.length > 0 ? [...config.server.trusted_proxies] : false,
@@ -87,9 +103,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     void reply.code(404).send({ success: false, error: new SluiceError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toJSON() });
   });
 
-  const writeKeys = new Map(config.sources.flatMap((s) => s.write_keys.map((k) => [k, s.name] as const)));
-  const plans = deps.plans === undefined ? {} : { plans: gatesBySource(deps.plans.bySource), planReports: deps.plans.reports };
-  registerTrackingApi(app, { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, log: deps.log, rejects: deps.rejects, telemetry: metrics, overloaded: () => deps.shedder?.overloaded() ?? false, ...plans });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  registerTrackingApi(app, { ...tracking, overloaded });
   registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
