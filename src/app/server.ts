@@ -7,6 +7,7 @@ import type { Log } from '../log/log.js';
 import { registerRawJsonBodies } from '../sources/http/body.js';
 import { registerCloudEventsGateway } from '../sources/cloudevents/gateway.js';
 import { registerTrackingApi } from '../sources/http/tracking-api.js';
+import { registerWebhooks } from '../sources/webhooks/route.js';
 import type { RejectLog } from '../sources/reject-log.js';
 import { registerAdminApi } from './admin-api.js';
 import type { SluiceConfig } from './config-schema.js';
@@ -88,6 +89,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const plans = deps.plans === undefined ? {} : { plans: gatesBySource(deps.plans.bySource), planReports: deps.plans.reports };
   registerTrackingApi(app, { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, log: deps.log, rejects: deps.rejects, telemetry: metrics, overloaded: () => deps.shedder?.overloaded() ?? false, ...plans });
   registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
+  registerWebhooks(app, { hooks: config.webhooks, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
