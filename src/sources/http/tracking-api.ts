@@ -38,7 +38,9 @@ const SINGLE_ROUTES: [string, EventType][] = [
   ['group', 'group'], ['g', 'group'],
   ['alias', 'alias'], ['a', 'alias'],
 ];
-const BATCH_ROUTES = ['batch', 'b', 'import'];
+const BATCH_ROUTES = ['batch', 'b'];
+/** Historical backfill (`sluice import`): the connection's address is the importing machine's, not the user's. */
+const IMPORT_ROUTE = 'import';
 const SUCCESS = '{"success":true}';
 
 function decodeHeaderAnonymousId(value: string | string[] | undefined): string | undefined {
@@ -65,7 +67,7 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
     return reply.code(err.status).send({ success: false, error: err.toJSON() });
   }
 
-  async function handle(request: FastifyRequest, reply: FastifyReply, type: EventType | 'batch'): Promise<FastifyReply> {
+  async function handle(request: FastifyRequest, reply: FastifyReply, type: EventType | 'batch', historical = false): Promise<FastifyReply> {
     const receivedAt = Date.now();
     const raw = request.body;
     const buf = Buffer.isBuffer(raw) ? raw : Buffer.alloc(0);
@@ -98,7 +100,7 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
       source,
       limits,
       receivedAt,
-      ip: request.ip,
+      ip: historical ? undefined : request.ip,
       anonymizeIp: opts.anonymizeIp,
       headerAnonymousId: decodeHeaderAnonymousId(request.headers.anonymousid),
       plan: opts.plans?.get(source),
@@ -170,6 +172,7 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
   for (const path of BATCH_ROUTES) {
     app.post(`/v1/${path}`, routeOpts, (req, reply) => handle(req, reply, 'batch'));
   }
+  app.post(`/v1/${IMPORT_ROUTE}`, routeOpts, (req, reply) => handle(req, reply, 'batch', true));
 
   app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
     const key = request.params.writeKey;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 
 /** Paths into a Stripe event's `data.object` tried in order for the userId, before the customer id. */
-export const DEFAULT_USER_ID_PATHS = ['metadata.user_id', 'client_reference_id', 'subscription_details.metadata.user_id', 'customer_details.metadata.user_id'];
+export const DEFAULT_USER_ID_PATHS = ['metadata.user_id', 'client_reference_id', 'subscription_details.metadata.user_id', 'parent.subscription_details.metadata.user_id'];
 
 const stripeSchema = z
   .strictObject({

@@ -51,6 +51,11 @@ function customerIdOf(object: JsonObject): string | undefined {
   return isPlainObject(c) ? str(c.id) : str(c);
 }
 
+/** An invoice's subscription: a top-level field in older API versions, under parent.subscription_details since 2025. */
+function invoiceSubscription(i: JsonObject): string | undefined {
+  return str(i.subscription) ?? str(at(i, 'parent.subscription_details.subscription'));
+}
+
 function currencyOf(object: JsonObject): string | undefined {
   return str(object.currency)?.toUpperCase();
 }
@@ -81,12 +86,13 @@ const track = (event: string, properties: JsonObject): MappedCall[] => [{ type: 
 
 /** The table. Keys are Stripe event types; each returns the calls without identity. */
 export const STRIPE_EVENT_MAP: Readonly<Record<string, Mapper>> = {
+  // A subscription checkout's money arrives as invoice.paid too: revenue is counted there, not twice.
   'checkout.session.completed': (s) =>
-    track('Order Completed', defined({ order_id: str(s.id), checkout_session_id: str(s.id), total: amount(s, 'amount_total'), revenue: amount(s, 'amount_total'), currency: currencyOf(s), payment_status: str(s.payment_status), mode: str(s.mode), subscription_id: str(s.subscription) })),
+    track('Order Completed', defined({ order_id: str(s.id), checkout_session_id: str(s.id), total: amount(s, 'amount_total'), revenue: s.mode === 'subscription' ? undefined : amount(s, 'amount_total'), currency: currencyOf(s), payment_status: str(s.payment_status), mode: str(s.mode), subscription_id: str(s.subscription) })),
   'invoice.paid': (i) =>
-    track('Invoice Paid', defined({ invoice_id: str(i.id), amount: amount(i, 'amount_paid'), revenue: amount(i, 'amount_paid'), currency: currencyOf(i), subscription_id: str(i.subscription), billing_reason: str(i.billing_reason) })),
+    track('Invoice Paid', defined({ invoice_id: str(i.id), amount: amount(i, 'amount_paid'), revenue: amount(i, 'amount_paid'), currency: currencyOf(i), subscription_id: invoiceSubscription(i), billing_reason: str(i.billing_reason) })),
   'invoice.payment_failed': (i) =>
-    track('Invoice Payment Failed', defined({ invoice_id: str(i.id), amount: amount(i, 'amount_due'), currency: currencyOf(i), attempt_count: typeof i.attempt_count === 'number' ? i.attempt_count : undefined, subscription_id: str(i.subscription) })),
+    track('Invoice Payment Failed', defined({ invoice_id: str(i.id), amount: amount(i, 'amount_due'), currency: currencyOf(i), attempt_count: typeof i.attempt_count === 'number' ? i.attempt_count : undefined, subscription_id: invoiceSubscription(i) })),
   'customer.subscription.created': (s) => track('Subscription Created', subscriptionProperties(s)),
   'customer.subscription.updated': (s) => track('Subscription Updated', subscriptionProperties(s)),
   'customer.subscription.deleted': (s) => track('Subscription Canceled', subscriptionProperties(s)),
