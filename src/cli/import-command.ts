@@ -35,7 +35,7 @@ export function importCommand(): Command {
       if (writeKey === undefined || writeKey === '') throw new ImportError('no write key: pass --write-key or set SLUICE_WRITE_KEY');
       const url = opts.url ?? process.env.SLUICE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
       const abort = new AbortController();
-      // The first Ctrl-C stops after the batch in flight and keeps the state; a second one exits at once.
+      // The first Ctrl-C stops the import, keeping the state of the last batch acknowledged; a second exits at once.
       process.once('SIGINT', () => {
         abort.abort(new Error('interrupted'));
         process.once('SIGINT', () => process.exit(130));
