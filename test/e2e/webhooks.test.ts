@@ -88,7 +88,7 @@ describe('webhook sources', () => {
     assert.equal(track.event.event, 'Order Completed');
     assert.equal(track.event.userId, 'user-42');
     assert.equal(track.event.timestamp, new Date(1_700_000_000_000).toISOString(), 'placed when Stripe says it happened');
-    assert.deepEqual(track.event.properties, { order_id: 'cs_1', checkout_session_id: 'cs_1', total: 49, revenue: 49, currency: 'USD', payment_status: 'paid', mode: 'subscription', stripe_customer_id: 'cus_A' });
+    assert.deepEqual(track.event.properties, { order_id: 'cs_1', checkout_session_id: 'cs_1', total: 49, currency: 'USD', payment_status: 'paid', mode: 'subscription', stripe_customer_id: 'cus_A' });
     assert.deepEqual((track.event.context as Record<string, unknown>).sluice, { causation_id: '/webhooks/stripe evt_checkout_1', webhook: 'stripe' });
   });
 
