@@ -1,8 +1,8 @@
 // Webhook sources: POST /v1/webhooks/<name> takes what third-party apps post (Stripe events, signed or unsigned
 // payloads), checks the signature over the raw bytes, and appends the payload (and for Stripe the tracking calls
-// mapped from it) to the log. The app's content parser hands every route the body as a Buffer, undecoded except for
-// Content-Encoding, so the bytes checked are the bytes the sender signed.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+// mapped from it) to the log. The route has its own content parser, whatever the rest of the app parses: the body
+// must reach the check as the exact bytes the sender signed (only Content-Encoding is undone, by the app's hook).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError } from '../../core/errors.js';
 import type { IngestLimits } from '../../core/limits.js';
 import type { IngestTelemetry } from '../../core/telemetry.js';
@@ -65,7 +65,14 @@ export function registerWebhooks(app: FastifyInstance, opts: WebhooksOptions): v
     if (dups > 0) opts.telemetry.duplicates(source, dups);
   }
 
-  app.post<{ Params: { source: string } }>(WEBHOOKS_PATH, async (request, reply) => {
+  // An encapsulated scope: its parser applies to this route only, and every content type arrives as a Buffer.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.limits.max_batch_bytes }, (_req, body, done) => done(null, body));
+    scope.post<{ Params: { source: string } }>(WEBHOOKS_PATH, handle);
+  });
+
+  async function handle(request: FastifyRequest<{ Params: { source: string } }>, reply: FastifyReply): Promise<FastifyReply> {
     const receivedAt = now();
     const hook = hooks.get(request.params.source);
     if (hook === undefined) {
@@ -93,5 +100,5 @@ export function registerWebhooks(app: FastifyInstance, opts: WebhooksOptions): v
     countStored(hook.name, prepared, result.seqs);
     // Stripe only needs a 2xx; `duplicate` tells a person replaying by hand that nothing new was stored.
     return reply.send({ success: true, stored: result.stored, duplicate: result.seqs[0] === null });
-  });
+  }
 }
