@@ -2,7 +2,7 @@
 // /v1/import. Going through the server (not appending to the log directly) means the events get the same checks,
 // tracking plans, metrics and deduplication as live traffic, and the import works while the server runs (the
 // embedded log has one writer) and against a remote one. Resumable through a state file; deduplicated by messageId.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { JsonObject } from '../../core/event.js';
 import { ImportError, type ImportTarget, postBatch } from './post-batch.js';
@@ -63,6 +63,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
   const format = opts.format ?? formatOf(file);
   const batchSize = opts.batchSize ?? 500;
   const maxBatchBytes = opts.maxBatchBytes ?? 400_000;
+  if (!existsSync(file)) throw new ImportError(`${file} does not exist`);
   const size = statSync(file).size;
 
   let state = opts.fromStart ? undefined : readState(statePath);
