@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS } from '../core/limits.js';
 import { functionsSchema } from '../pipeline/functions/config.js';
 import { rollupsSchema } from '../rollups/config.js';
 import { changeCaptureSchema } from '../sources/cdc/config.js';
+import { webhooksSchema } from '../sources/webhooks/config.js';
 
 const sourceSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (starting with a letter or digit)').describe('Source name, used in metrics and queries.'),
@@ -31,6 +32,7 @@ export const configSchema = z.strictObject({
   data_dir: z.string().default('./data').describe('Where the embedded store lives (SLUICE_DATA_DIR overrides).'),
   admin_token: z.string().min(16).optional().describe('Token for the admin API (SLUICE_ADMIN_TOKEN overrides); generated when absent.'),
   sources: z.array(sourceSchema).default([]).describe('Named sources and their write keys.'),
+  webhooks: webhooksSchema,
   limits: z
     .strictObject({
       max_message_bytes: z.number().int().positive().default(DEFAULT_LIMITS.max_message_bytes).describe('One message, serialized after normalization (Segment: 32 KB).'),

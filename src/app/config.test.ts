@@ -57,3 +57,8 @@ test('a write key used by two sources is an error', () => {
   const path = file('sources:\n  - name: a\n    write_keys: [same-key-1]\n  - name: b\n    write_keys: [same-key-1]\n');
   assert.throws(() => loadConfig({ configPath: path }, {}), /used by both a and b/);
 });
+
+test('a webhook named like a source is an error: their events would share one source name', () => {
+  const path = file('sources:\n  - name: stripe\n    write_keys: [stripe-key-1]\nwebhooks:\n  - name: stripe\n    kind: stripe\n    secret: whsec_x\n');
+  assert.throws(() => loadConfig({ configPath: path }, {}), /webhooks\[0\]\.name: stripe is also the name of a source/);
+});

@@ -109,6 +109,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       seen.set(k, s.name);
     }
   });
+  // A webhook's name is the Sluice source its events are stored under: it must not be a tracking source's too.
+  const sourceNames = new Set(config.sources.map((s) => s.name));
+  config.webhooks.forEach((w, i) => {
+    if (sourceNames.has(w.name)) problems.push(`webhooks[${i}].name: ${w.name} is also the name of a source; events of both would be mixed`);
+  });
   if (problems.length > 0) throw new ConfigError('config is invalid', problems);
   return { config: deepFreeze(config), path, secrets };
 }

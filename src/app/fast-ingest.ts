@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { SluiceError } from '../core/errors.js';
 import { JSON_TYPE, SHED_BODY } from '../sources/http/tracking-api.js';
-import { errorResponse, TRACKING_PATHS, type TrackingRequest, type TrackingResponse } from '../sources/http/tracking-handler.js';
+import { errorResponse, HISTORICAL_PATHS, TRACKING_PATHS, type TrackingRequest, type TrackingResponse } from '../sources/http/tracking-handler.js';
 import type { RejectLog } from '../sources/reject-log.js';
 import { bodyTooLarge, retryAfterSeconds, shuttingDown, toSluiceError } from './http-errors.js';
 import type { Metrics } from './metrics.js';
@@ -108,7 +108,7 @@ export function fastIngest(deps: FastIngestDeps): (req: IncomingMessage, res: Se
       if (tooLarge) return;
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       const queryWriteKey = q < 0 ? undefined : (new URLSearchParams(url.slice(q + 1)).get('writeKey') ?? undefined) || undefined;
-      run(req, res, { kind, body, authorization: headers.authorization, queryWriteKey, anonymousIdHeader: headers.anonymousid, ip: req.socket.remoteAddress, receivedAt: Date.now() }, route, started);
+      run(req, res, { kind, body, authorization: headers.authorization, queryWriteKey, anonymousIdHeader: headers.anonymousid, ip: req.socket.remoteAddress, historical: HISTORICAL_PATHS.has(route), receivedAt: Date.now() }, route, started);
     });
     // A client that goes away mid-body gets no answer; nothing of its request was appended.
     req.on('error', () => {});

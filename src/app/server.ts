@@ -11,6 +11,7 @@ import { registerCloudEventsGateway } from '../sources/cloudevents/gateway.js';
 import { registerTrackingApi } from '../sources/http/tracking-api.js';
 import { createTrackingHandler } from '../sources/http/tracking-handler.js';
 import { fastIngest } from './fast-ingest.js';
+import { registerWebhooks } from '../sources/webhooks/route.js';
 import type { RejectLog } from '../sources/reject-log.js';
 import { registerAdminApi } from './admin-api.js';
 import type { SluiceConfig } from './config-schema.js';
@@ -109,6 +110,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   registerTrackingApi(app, { ...tracking, overloaded });
   registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
+  registerWebhooks(app, { hooks: config.webhooks, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

@@ -4,9 +4,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import { checkConfig } from '../app/check-config.js';
 import { ConfigError } from '../app/config.js';
 import { runFunctionTest } from '../app/fn-test.js';
+import { ImportError } from '../app/import/run-import.js';
 import { startSluice } from '../app/start.js';
 import { AdminError } from './admin-client.js';
 import { destinationsCommand } from './destinations-command.js';
+import { importCommand } from './import-command.js';
 import { queryCommand } from './query-command.js';
 import { planCommand } from './plan-command.js';
 
@@ -68,6 +70,7 @@ program
 program.addCommand(destinationsCommand());
 program.addCommand(queryCommand());
 program.addCommand(planCommand());
+program.addCommand(importCommand());
 
 const fn = program.command('fn').description('user functions');
 fn.command('test <name>')
@@ -82,7 +85,7 @@ fn.command('test <name>')
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof AdminError) {
+  if (err instanceof AdminError || err instanceof ImportError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }

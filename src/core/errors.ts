@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   plan_violation: { status: 400, retryable: false, description: "The message breaks its source's tracking plan, and the source blocks such messages." },
   empty_batch: { status: 400, retryable: false, description: 'The batch array is empty.' },
   invalid_encoding: { status: 400, retryable: false, description: 'The Content-Encoding is unsupported or the gzip stream is corrupt.' },
+  invalid_signature: { status: 400, retryable: false, description: 'A webhook signature is missing, wrong or outside its time tolerance.' },
   unauthorized: { status: 401, retryable: false, description: 'The write key is missing or unknown.' },
   forbidden: { status: 401, retryable: false, description: 'The admin token is missing or wrong.' },
   not_found: { status: 404, retryable: false, description: 'No such route.' },

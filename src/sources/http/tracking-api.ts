@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError } from '../../core/errors.js';
 import { analyticsJsSettings } from './settings.js';
-import { createTrackingHandler, errorResponse, TRACKING_PATHS, type TrackingHandlerOptions, type TrackingKind } from './tracking-handler.js';
+import { createTrackingHandler, errorResponse, HISTORICAL_PATHS, TRACKING_PATHS, type TrackingHandlerOptions, type TrackingKind } from './tracking-handler.js';
 import { redactKey, writeKeyFromQuery } from './write-key.js';
 
 export interface TrackingApiOptions extends TrackingHandlerOptions {
@@ -20,7 +20,7 @@ export const SHED_BODY = errorResponse(new SluiceError('overloaded', 'the server
 export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptions): void {
   const handle = createTrackingHandler(opts);
 
-  async function route(request: FastifyRequest, reply: FastifyReply, kind: TrackingKind): Promise<FastifyReply> {
+  async function route(request: FastifyRequest, reply: FastifyReply, kind: TrackingKind, historical: boolean): Promise<FastifyReply> {
     const raw = request.body;
     const res = await handle({
       kind,
@@ -29,6 +29,7 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
       queryWriteKey: writeKeyFromQuery(request.query),
       anonymousIdHeader: request.headers.anonymousid,
       ip: request.ip,
+      historical,
       receivedAt: Date.now(),
     });
     return reply.code(res.status).type(JSON_TYPE).send(res.body);
@@ -46,7 +47,8 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
         };
   const routeOpts = shed === undefined ? {} : { onRequest: shed };
   for (const [path, kind] of TRACKING_PATHS) {
-    app.post(path, routeOpts, (req, reply) => route(req, reply, kind));
+    const historical = HISTORICAL_PATHS.has(path);
+    app.post(path, routeOpts, (req, reply) => route(req, reply, kind, historical));
   }
 
   app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {

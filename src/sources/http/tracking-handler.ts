@@ -40,6 +40,8 @@ export interface TrackingRequest {
   anonymousIdHeader: string | string[] | undefined;
   /** The client's address, proxies already resolved. */
   ip: string | undefined;
+  /** A historical backfill (`/v1/import`, `sluice import`): the connection's address is the importing machine's, not the user's, so it is not kept as context.ip. */
+  historical: boolean;
   /** Milliseconds since the epoch when the request arrived. */
   receivedAt: number;
 }
@@ -60,6 +62,9 @@ export const TRACKING_PATHS: ReadonlyMap<string, TrackingKind> = new Map<string,
   ['/v1/alias', 'alias'], ['/v1/a', 'alias'],
   ['/v1/batch', 'batch'], ['/v1/b', 'batch'], ['/v1/import', 'batch'],
 ]);
+
+/** Paths whose requests are historical backfills (see TrackingRequest.historical). */
+export const HISTORICAL_PATHS: ReadonlySet<string> = new Set(['/v1/import']);
 
 export const SUCCESS_BODY = '{"success":true}';
 const SAMPLE_BYTES = 512;
@@ -152,7 +157,7 @@ export function createTrackingHandler(opts: TrackingHandlerOptions): (req: Track
       source,
       limits,
       receivedAt,
-      ip: req.ip,
+      ip: req.historical ? undefined : req.ip,
       anonymizeIp: opts.anonymizeIp,
       headerAnonymousId: decodeHeaderAnonymousId(req.anonymousIdHeader),
       plan: opts.plans?.get(source),
