@@ -18,6 +18,7 @@ import type { FunctionsRunner } from '../pipeline/functions/runner.js';
 import type { Pipeline } from './pipeline.js';
 import { gatesBySource, type PlansApiDeps } from './plans.js';
 import type { QueryApiDeps } from './query-api.js';
+import type { ProfilesApiDeps } from './profiles-api.js';
 
 export interface ServerDeps {
   config: Readonly<SluiceConfig>;
@@ -34,6 +35,8 @@ export interface ServerDeps {
   plans?: PlansApiDeps;
   /** The rollup store and consumer behind the query API and the tail. */
   query?: QueryApiDeps;
+  /** Profiles, deletion and suppression; absent in servers built without them (tests). */
+  profiles?: ProfilesApiDeps;
 }
 
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding', 'x-retry-count', 'anonymousid', 'sentat'];
@@ -86,7 +89,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   const writeKeys = new Map(config.sources.flatMap((s) => s.write_keys.map((k) => [k, s.name] as const)));
   const plans = deps.plans === undefined ? {} : { plans: gatesBySource(deps.plans.bySource), planReports: deps.plans.reports };
-  registerTrackingApi(app, { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, log: deps.log, rejects: deps.rejects, telemetry: metrics, overloaded: () => deps.shedder?.overloaded() ?? false, ...plans });
+  const privacy = deps.profiles === undefined ? {} : { privacy: deps.profiles.privacy.ingest };
+  registerTrackingApi(app, { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, ...privacy, log: deps.log, rejects: deps.rejects, telemetry: metrics, overloaded: () => deps.shedder?.overloaded() ?? false, ...plans });
   registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -97,7 +101,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/metrics', async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  registerAdminApi(app, { adminToken: deps.adminToken, log: deps.log, rejects: deps.rejects, pipeline: deps.pipeline, functions: deps.functions, ...(deps.plans ? { plans: deps.plans } : {}), ...(deps.query ? { query: deps.query } : {}) });
+  registerAdminApi(app, { adminToken: deps.adminToken, log: deps.log, rejects: deps.rejects, pipeline: deps.pipeline, functions: deps.functions, ...(deps.plans ? { plans: deps.plans } : {}), ...(deps.query ? { query: deps.query } : {}), ...(deps.profiles ? { profiles: deps.profiles } : {}) });
   registerWebRoutes(app); // the dashboard and /t.js
   return app;
 }

@@ -9,6 +9,7 @@ import { AdminError } from './admin-client.js';
 import { destinationsCommand } from './destinations-command.js';
 import { queryCommand } from './query-command.js';
 import { planCommand } from './plan-command.js';
+import { profileCommand } from './profile-command.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -68,6 +69,7 @@ program
 program.addCommand(destinationsCommand());
 program.addCommand(queryCommand());
 program.addCommand(planCommand());
+program.addCommand(profileCommand());
 
 const fn = program.command('fn').description('user functions');
 fn.command('test <name>')

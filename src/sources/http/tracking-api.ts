@@ -9,7 +9,7 @@ import type { Log } from '../../log/log.js';
 import type { PlanGate, PlanReports } from '../plan-gate.js';
 import type { RejectEntry, RejectLog } from '../reject-log.js';
 import { parseGuardedJson } from './json-guard.js';
-import { type IngestContext, type Prepared, prepareBatch, prepareSingle, type Rejection } from './ingest.js';
+import { type IngestContext, type IngestPrivacy, type Prepared, prepareBatch, prepareSingle, type Rejection } from './ingest.js';
 import { PlanBlockedError } from './plan-check.js';
 import { analyticsJsSettings } from './settings.js';
 import { redactKey, writeKeyFromBody, writeKeyFromHeader, writeKeyFromQuery } from './write-key.js';
@@ -19,6 +19,8 @@ export interface TrackingApiOptions {
   writeKeys: ReadonlyMap<string, string>;
   limits: IngestLimits;
   anonymizeIp: boolean;
+  /** Hashed fields and suppressed ids; absent: neither. */
+  privacy?: IngestPrivacy;
   log: Log;
   rejects: RejectLog;
   telemetry: IngestTelemetry;
@@ -102,6 +104,7 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
       anonymizeIp: opts.anonymizeIp,
       headerAnonymousId: decodeHeaderAnonymousId(request.headers.anonymousid),
       plan: opts.plans?.get(source),
+      privacy: opts.privacy,
     };
     let prepared: Prepared;
     try {
@@ -112,6 +115,11 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
       throw err;
     }
     if (prepared.rejections.length > 0) recordRejects(source, prepared.rejections, receivedAt);
+    // Suppressed messages are answered as accepted: the client must not retry them, and nothing tells it why.
+    if (prepared.suppressed !== undefined) opts.privacy?.suppressed(source, prepared.suppressed);
+    if (prepared.records.length === 0 && prepared.suppressed !== undefined && prepared.rejections.length === 0) {
+      return reply.type('application/json').send(SUCCESS);
+    }
     if (prepared.records.length === 0) {
       if (prepared.findings !== undefined) opts.planReports?.report(source, prepared.findings, receivedAt);
       return reply.code(400).send({
