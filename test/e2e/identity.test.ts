@@ -40,7 +40,7 @@ test('an anonymous browser session, a sign-up and server-side events make one pr
   await browserBatch(server, [{ type: 'identify', messageId: 'b-identify', anonymousId: 'anon-ada', userId: 'user-ada', traits: { email: 'ada@example.com', plan: 'free' }, timestamp: at(3) }]);
   await serverSide((a) => {
     a.track({ messageId: 's-track-1', userId: 'user-ada', event: 'Account Created', timestamp: new Date(t0 + 4 * 60_000) });
-    a.identify({ messageId: 's-identify', userId: 'user-ada', traits: { plan: 'pro', company: 'Analytical Engines' }, timestamp: new Date(t0 + 5 * 60_000) });
+    a.identify({ messageId: 's-identify', userId: 'user-ada', traits: { plan: 'pro', employer: 'Analytical Engines' }, timestamp: new Date(t0 + 5 * 60_000) });
     // An older identify that arrives late does not overwrite the newer plan: last write wins by event time.
     a.identify({ messageId: 's-identify-old', userId: 'user-ada', traits: { plan: 'trial' }, timestamp: new Date(t0 + 3.5 * 60_000) });
     a.track({ messageId: 's-track-2', userId: 'user-ada', event: 'Order Completed', properties: { revenue: 10 }, timestamp: new Date(t0 + 6 * 60_000) });
@@ -53,7 +53,7 @@ test('an anonymous browser session, a sign-up and server-side events make one pr
   assert.equal(p.id, 'user-ada');
   assert.deepEqual(p.user_ids, ['user-ada']);
   assert.deepEqual(p.anonymous_ids, ['anon-ada']);
-  assert.deepEqual(p.traits, { email: 'ada@example.com', plan: 'pro', company: 'Analytical Engines' });
+  assert.deepEqual(p.traits, { email: 'ada@example.com', plan: 'pro', employer: 'Analytical Engines' });
   // Times are skew-corrected (receivedAt − (sentAt − timestamp)): equal to the sent ones give or take the trip.
   assert.ok(Math.abs(Date.parse(p.first_seen) - Date.parse(at(0))) < 5_000, `first seen ${p.first_seen} is the first page view`);
   assert.ok(Math.abs(Date.parse(p.last_seen) - Date.parse(at(6))) < 5_000, `last seen ${p.last_seen} is the order`);
