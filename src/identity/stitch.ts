@@ -54,23 +54,26 @@ function keysOf(graph: GraphTx, f: IdentityFacts): { primary: IdentityKey | unde
   return { primary: f.anonymousId === undefined ? undefined : anonKey(f.anonymousId), other: undefined };
 }
 
-function profileFor(graph: GraphTx, key: IdentityKey, at: number): number {
+/** The id's profile, and whether it was created just now (a new id starts as a profile of its own). */
+function profileFor(graph: GraphTx, key: IdentityKey, at: number): { profile: number; created: boolean } {
   const known = graph.profileOf(key);
-  if (known !== undefined) return known;
+  if (known !== undefined) return { profile: known, created: false };
   const created = graph.createProfile(at);
   graph.attach(key, created);
-  return created;
+  return { profile: created, created: true };
 }
 
 function stitchOne(graph: GraphTx, f: IdentityFacts, maxUserIds: number, out: StitchOutcome): void {
   const { primary, other } = keysOf(graph, f);
   if (primary === undefined) return;
   // Every id gets a profile of its own first; linking two ids is then always a merge of two profiles, checked once.
-  let p = profileFor(graph, primary, f.at);
+  const first = profileFor(graph, primary, f.at);
+  let p = first.profile;
   graph.index(primary, f.seq);
   const touched = new Set([p]);
   if (other !== undefined && other !== primary) {
-    const o = profileFor(graph, other, f.at);
+    const second = profileFor(graph, other, f.at);
+    const o = second.profile;
     graph.index(other, f.seq);
     touched.add(o);
     if (o !== p) {
@@ -79,12 +82,16 @@ function stitchOne(graph: GraphTx, f: IdentityFacts, maxUserIds: number, out: St
       if (a.userIds + b.userIds > maxUserIds) {
         out.refused.push({ seq: f.seq, userIds: a.userIds + b.userIds });
       } else {
-        // Keep the profile with more ids, so the fewest rows move.
-        const [kept, gone, ks, gs] = a.ids >= b.ids ? [p, o, a, b] : [o, p, b, a];
+        // Keep the profile that existed (a new id joins it), else the one with more ids: the fewest rows move.
+        const keepFirst = second.created || (!first.created && a.ids >= b.ids);
+        const [kept, gone, ks, gs] = keepFirst ? [p, o, a, b] : [o, p, b, a];
         graph.absorb(gone, kept);
         graph.save(kept, mergeStates(ks, gs));
-        graph.recordMerge(f.seq, kept, gone);
-        out.merges++;
+        // A new id joining a profile is not a merge of two people; two profiles that both existed are.
+        if (!first.created && !second.created) {
+          graph.recordMerge(f.seq, kept, gone);
+          out.merges++;
+        }
         touched.clear();
         touched.add(kept);
         p = kept;
