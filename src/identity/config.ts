@@ -6,7 +6,7 @@ import { z } from 'zod';
  * Ids that SDKs and buggy code send when they have none: never treated as an identity, so they never merge anyone.
  * Compared trimmed and case-insensitively. `identity.blocked_values` adds to this list.
  */
-export const BUILTIN_BLOCKED_IDS = ['', 'null', 'undefined', '0', 'anonymous', '[object object]', 'nan', 'none', 'nil', '-1'] as const;
+export const BUILTIN_BLOCKED_IDS = ['', 'null', 'undefined', '0', 'anonymous', '[object Object]', 'NaN', 'none', 'nil', '-1'] as const;
 
 export const identitySchema = z
   .strictObject({

@@ -33,7 +33,7 @@ export class BlockList {
   private readonly values: Set<string>;
 
   constructor(extra: readonly string[] = []) {
-    this.values = new Set([...BUILTIN_BLOCKED_IDS, ...extra.map(normalized)]);
+    this.values = new Set([...BUILTIN_BLOCKED_IDS, ...extra].map(normalized));
   }
 
   has(id: string): boolean {
