@@ -36,9 +36,9 @@ export function sqliteGraph(db: Database.Database): GraphTx {
     profileOf: db.prepare('SELECT profile_id FROM identity_ids WHERE key = ?').pluck(),
     create: db.prepare(`INSERT INTO identity_profiles (traits, trait_at, first_seen, last_seen, user_ids, ids) VALUES ('{}', '{}', ?, ?, 0, 0)`),
     attach: db.prepare('INSERT INTO identity_ids (key, profile_id) VALUES (?, ?)'),
-    count: db.prepare('UPDATE identity_profiles SET ids = ids + 1, user_ids = user_ids + ? WHERE profile_id = ?'),
     load: db.prepare('SELECT traits, trait_at, first_seen, last_seen, user_ids, ids FROM identity_profiles WHERE profile_id = ?'),
     save: db.prepare('UPDATE identity_profiles SET traits = ?, trait_at = ?, first_seen = ?, last_seen = ?, user_ids = ?, ids = ? WHERE profile_id = ?'),
+    widen: db.prepare('UPDATE identity_profiles SET first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?) WHERE profile_id = ?'),
     move: db.prepare('UPDATE identity_ids SET profile_id = ? WHERE profile_id = ?'),
     drop: db.prepare('DELETE FROM identity_profiles WHERE profile_id = ?'),
     merge: db.prepare('INSERT INTO identity_merges (seq, kept, absorbed) VALUES (?, ?, ?)'),
@@ -47,10 +47,7 @@ export function sqliteGraph(db: Database.Database): GraphTx {
   return {
     profileOf: (key) => st.profileOf.get(key) as number | undefined,
     createProfile: (at) => Number(st.create.run(at, at).lastInsertRowid),
-    attach(key: IdentityKey, profile) {
-      st.attach.run(key, profile);
-      st.count.run(key.startsWith('u:') ? 1 : 0, profile);
-    },
+    attach: (key: IdentityKey, profile) => void st.attach.run(key, profile),
     load(profile): ProfileState {
       const r = st.load.get(profile) as ProfileRow | undefined;
       if (r === undefined) throw new Error(`identity profile ${profile} is missing`);
@@ -59,6 +56,7 @@ export function sqliteGraph(db: Database.Database): GraphTx {
     save(profile, s) {
       st.save.run(JSON.stringify(s.traits), JSON.stringify(s.traitAt), s.firstSeen, s.lastSeen, s.userIds, s.ids, profile);
     },
+    widenSeen: (profile, first, last) => void st.widen.run(first, last, profile),
     absorb(from, into) {
       st.move.run(into, from);
       st.drop.run(from);
