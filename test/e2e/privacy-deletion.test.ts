@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { Analytics } from '@segment/analytics-node';
 import { startFakeApi } from '../helpers/fake-api.js';
 import { allEvents, type ServerProcess } from '../helpers/server-process.js';
-import { admin, browserBatch, settledProfile, startConfigured, until } from '../helpers/configured-server.js';
+import { admin, browserBatch, restartConfigured, settledProfile, startConfigured, until } from '../helpers/configured-server.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const DAY = 'since=2026-02-01T00:00:00Z&until=2026-02-02T00:00:00Z&interval=day';
@@ -38,7 +38,7 @@ async function everything(server: ServerProcess): Promise<string> {
 test('a deleted person leaves no trace in any API, and their new events are dropped and counted as suppressed', async (t) => {
   const crm = await startFakeApi(() => ({ status: 400, body: { error: 'rejected by the CRM' } }));
   t.after(() => crm.close());
-  const server = await startConfigured(`
+  let server = await startConfigured(`
 rollups:
   breakdowns: [{ event: Order Completed, property: customer }]
 privacy:
@@ -110,4 +110,11 @@ destinations:
   await reading;
   assert.ok(!tailed.includes('data:'), `the tail showed nothing of her: ${tailed}`);
   assert.ok(!(await everything(server)).includes('ada-late'), 'no late event anywhere');
+
+  // Suppression and its count survive a restart.
+  server = await restartConfigured(server);
+  await serverSide(server, (a) => a.identify({ messageId: 'ada-after-restart', userId: 'user-ada', traits: { plan: 'pro' } }));
+  const later = await until('the third suppressed event is counted', () => admin<{ suppressed_events: number }>(server, '/api/v1/privacy'), (r) => r.body.suppressed_events >= 3);
+  assert.equal(later.body.suppressed_events, 3);
+  assert.ok(!JSON.stringify(await allEvents(server)).includes('ada'), 'nothing of hers was stored after the restart');
 });

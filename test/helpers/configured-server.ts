@@ -2,7 +2,7 @@
 // identity and privacy tests share.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type ServerProcess, startServer, tempDataDir } from './server-process.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0001';
@@ -14,6 +14,13 @@ export async function startConfigured(yaml: string): Promise<ServerProcess> {
   writeFileSync(configPath, `sources:\n  - { name: web, write_keys: [${WRITE_KEY}] }\n${yaml}`);
   const server = await startServer({ dataDir: join(dir, 'data'), args: ['--config', configPath], env: { SLUICE_ADMIN_TOKEN: ADMIN_TOKEN } });
   return Object.assign(server, { writeKey: WRITE_KEY, adminToken: ADMIN_TOKEN });
+}
+
+/** Stops the server and starts it again on the same data dir and config, as an operator's restart would. */
+export async function restartConfigured(server: ServerProcess): Promise<ServerProcess> {
+  assert.equal(await server.stop(), 0, `graceful stop exits 0; output:\n${server.output()}`);
+  const again = await startServer({ dataDir: server.dataDir, args: ['--config', join(dirname(server.dataDir), 'sluice.yaml')], env: { SLUICE_ADMIN_TOKEN: ADMIN_TOKEN } });
+  return Object.assign(again, { writeKey: WRITE_KEY, adminToken: ADMIN_TOKEN });
 }
 
 /** An admin API call: status and parsed body. */
