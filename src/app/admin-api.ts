@@ -9,6 +9,7 @@ import type { FunctionsRunner } from '../pipeline/functions/runner.js';
 import type { Pipeline } from './pipeline.js';
 import { type QueryApiDeps, registerQueryApi } from './query-api.js';
 import { registerPlansApi } from './plans-api.js';
+import { type ProfilesApiDeps, registerProfilesApi } from './profiles-api.js';
 import type { PlansApiDeps } from './plans.js';
 
 export interface AdminApiDeps {
@@ -19,6 +20,7 @@ export interface AdminApiDeps {
   functions: FunctionsRunner;
   query?: QueryApiDeps;
   plans?: PlansApiDeps;
+  profiles?: ProfilesApiDeps;
 }
 
 function tokenOf(request: FastifyRequest): string | undefined {
@@ -69,6 +71,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): void
     admin.get('/api/v1/log', async () => deps.log.stats());
     admin.get('/api/v1/functions', async () => ({ functions: deps.functions.status() }));
     if (deps.plans !== undefined) registerPlansApi(admin, deps.plans);
+    if (deps.profiles !== undefined) registerProfilesApi(admin, deps.profiles);
     registerDestinationsApi(admin, { runners: deps.pipeline.runners, log: deps.log, consumerOf: (name) => deps.pipeline.consumerOf(name) });
   });
 }

@@ -1,6 +1,7 @@
 // The one definition of Sluice's configuration: strict (unknown keys are errors), defaults here, units in names.
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from '../core/limits.js';
+import { identitySchema } from '../identity/config.js';
 import { functionsSchema } from '../pipeline/functions/config.js';
 import { rollupsSchema } from '../rollups/config.js';
 import { changeCaptureSchema } from '../sources/cdc/config.js';
@@ -57,9 +58,19 @@ export const configSchema = z.strictObject({
   functions: functionsSchema,
   change_capture: changeCaptureSchema,
   rollups: rollupsSchema,
+  identity: identitySchema,
   privacy: z
     .strictObject({
       anonymize_ip: z.boolean().default(false).describe('Zero the last octet (IPv4) or 80 bits (IPv6) of context.ip.'),
+      hash_fields: z
+        .array(z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'a dotted path such as traits.email'))
+        .default([])
+        .describe('Dotted paths (e.g. traits.email, context.traits.email, properties.phone) whose values are replaced at ingest by their salted SHA-256 HMAC (hex).'),
+      salt: z
+        .string()
+        .min(16)
+        .optional()
+        .describe('Secret salt of hash_fields and of the suppression hashes of deleted people (use ${{ secrets.NAME }}); generated and kept in the data dir when absent. Changing it changes every hash.'),
     })
     .prefault({}),
 });

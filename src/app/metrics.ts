@@ -2,8 +2,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import client from 'prom-client';
 import type { DeliveryTelemetry, IngestTelemetry, PlanTelemetry } from '../core/telemetry.js';
+import type { IdentityTelemetry } from '../identity/identity-consumer.js';
 
-export class Metrics implements IngestTelemetry, DeliveryTelemetry, PlanTelemetry {
+export class Metrics implements IngestTelemetry, DeliveryTelemetry, PlanTelemetry, IdentityTelemetry {
   readonly registry = new client.Registry();
   private readonly receivedTotal = new client.Counter({ name: 'sluice_events_received_total', help: 'Events appended to the log, by source and type.', labelNames: ['source', 'type'], registers: [this.registry] });
   private readonly duplicateTotal = new client.Counter({ name: 'sluice_events_duplicate_total', help: 'Events already in the log (same source and messageId within the window); answered 200, stored once.', labelNames: ['source'], registers: [this.registry] });
@@ -16,6 +17,10 @@ export class Metrics implements IngestTelemetry, DeliveryTelemetry, PlanTelemetr
   private readonly deliveryTotal = new client.Counter({ name: 'sluice_destination_events_total', help: 'Events per destination and outcome: delivered, retried (scheduled again; not a drop), dead_lettered (kept with the reason), filtered (not wanted by the destination).', labelNames: ['destination', 'outcome'], registers: [this.registry] });
   private readonly sendSecondsHist = new client.Histogram({ name: 'sluice_destination_send_duration_seconds', help: 'Time of one send to a destination, by outcome.', labelNames: ['destination', 'outcome'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
   private readonly planViolationsTotal = new client.Counter({ name: 'sluice_plan_violations_total', help: "Tracking-plan violations found at ingest, by source, event (unplanned events count under \"(unplanned)\") and kind, whatever the source's mode did with them.", labelNames: ['source', 'event', 'kind'], registers: [this.registry] });
+  private readonly suppressedTotal = new client.Counter({ name: 'sluice_events_suppressed_total', help: 'Events dropped at ingest because they carry an id of a deleted person (answered 200, never stored).', labelNames: ['source'], registers: [this.registry] });
+  private readonly mergesTotal = new client.Counter({ name: 'sluice_identity_merges_total', help: 'Profiles merged into another by identity stitching.', registers: [this.registry] });
+  private readonly mergesRefusedTotal = new client.Counter({ name: 'sluice_identity_merges_refused_total', help: 'Links refused because the merged profile would hold more userIds than identity.max_user_ids_per_profile.', registers: [this.registry] });
+  private readonly blockedIdsTotal = new client.Counter({ name: 'sluice_identity_blocked_ids_total', help: 'Ids ignored by stitching because they are blocked values (null, undefined, anonymous, …).', registers: [this.registry] });
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor() {
@@ -67,6 +72,22 @@ export class Metrics implements IngestTelemetry, DeliveryTelemetry, PlanTelemetr
 
   planViolations(source: string, event: string, kind: string, n: number): void {
     this.planViolationsTotal.inc({ source, event, kind }, n);
+  }
+
+  suppressed(source: string, n: number): void {
+    this.suppressedTotal.inc({ source }, n);
+  }
+
+  merged(n: number): void {
+    if (n > 0) this.mergesTotal.inc(n);
+  }
+
+  mergeRefused(n: number): void {
+    if (n > 0) this.mergesRefusedTotal.inc(n);
+  }
+
+  blockedIds(n: number): void {
+    if (n > 0) this.blockedIdsTotal.inc(n);
   }
 
   stop(): void {

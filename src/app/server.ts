@@ -23,6 +23,7 @@ import type { FunctionsRunner } from '../pipeline/functions/runner.js';
 import type { Pipeline } from './pipeline.js';
 import { gatesBySource, type PlansApiDeps } from './plans.js';
 import type { QueryApiDeps } from './query-api.js';
+import type { ProfilesApiDeps } from './profiles-api.js';
 
 export interface ServerDeps {
   config: Readonly<SluiceConfig>;
@@ -41,6 +42,8 @@ export interface ServerDeps {
   query?: QueryApiDeps;
   /** PostgreSQL change captures, reported by /readyz (they do not gate readiness: ingestion works without them). */
   captures?: readonly { status(): CaptureStatus }[];
+  /** Profiles, deletion and suppression; absent in servers built without them (tests). */
+  profiles?: ProfilesApiDeps;
 }
 
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding', 'x-retry-count', 'anonymousid', 'sentat'];
@@ -50,7 +53,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const limits = config.limits;
   const writeKeys = new Map(config.sources.flatMap((s) => s.write_keys.map((k) => [k, s.name] as const)));
   const plans = deps.plans === undefined ? {} : { plans: gatesBySource(deps.plans.bySource), planReports: deps.plans.reports };
-  const tracking = { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, log: deps.log, rejects: deps.rejects, telemetry: metrics, ...plans };
+  const privacy = deps.profiles === undefined ? {} : { privacy: deps.profiles.privacy.ingest };
+  const tracking = { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, ...privacy, log: deps.log, rejects: deps.rejects, telemetry: metrics, ...plans };
   const overloaded = (): boolean => deps.shedder?.overloaded() ?? false;
   let closing = false;
   // With trusted proxies the client address comes from X-Forwarded-For, which Fastify resolves: no fast path then.
@@ -125,7 +129,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/metrics', async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  registerAdminApi(app, { adminToken: deps.adminToken, log: deps.log, rejects: deps.rejects, pipeline: deps.pipeline, functions: deps.functions, ...(deps.plans ? { plans: deps.plans } : {}), ...(deps.query ? { query: deps.query } : {}) });
+  registerAdminApi(app, { adminToken: deps.adminToken, log: deps.log, rejects: deps.rejects, pipeline: deps.pipeline, functions: deps.functions, ...(deps.plans ? { plans: deps.plans } : {}), ...(deps.query ? { query: deps.query } : {}), ...(deps.profiles ? { profiles: deps.profiles } : {}) });
   registerWebRoutes(app); // the dashboard and /t.js
   return app;
 }

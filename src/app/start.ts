@@ -4,9 +4,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { SqliteIdentityStore } from '../backends/sqlite/identity-store.js';
 import { SqliteRollupStore } from '../backends/sqlite/rollup-store.js';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
 import { type FunctionsRunner, startFunctions } from '../pipeline/functions/runner.js';
+import { type IdentityConsumer, startIdentity } from '../identity/identity-consumer.js';
 import { type RollupsConsumer, startRollups } from '../rollups/rollups-consumer.js';
 import { ChangeCapture } from '../sources/cdc/change-capture.js';
 import { checkConfig } from './check-config.js';
@@ -17,6 +19,7 @@ import type { SluiceConfig } from './config-schema.js';
 import { LoadShedder } from './load-shedder.js';
 import { Metrics } from './metrics.js';
 import { planServices } from './plans.js';
+import { PrivacyService } from './privacy.js';
 import { buildServer } from './server.js';
 
 export interface Sluice {
@@ -92,15 +95,27 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   const rollupStore = new SqliteRollupStore(log);
   let rollups: RollupsConsumer | null = null;
   const captures: ChangeCapture[] = [];
+  const identityStore = new SqliteIdentityStore(log);
+  let identity: IdentityConsumer | null = null;
+  let privacy: PrivacyService;
   try {
+    privacy = await PrivacyService.open({
+      store: identityStore,
+      salt: config.privacy.salt ?? persistentSecret(dataDir, 'privacy-salt'),
+      hashFields: config.privacy.hash_fields,
+      rollups: config.rollups.enabled ? { breakdowns: config.rollups.breakdowns } : null,
+      metrics,
+      logger: logger.child({ component: 'privacy' }),
+    });
     pipeline = await startPipeline(loaded.destinations, { log, state: log, telemetry: metrics, logger });
     functions = await startFunctions(log, config.functions, {
-      emit: appendingEmit(log, config.limits, config.privacy.anonymize_ip, metrics),
+      emit: appendingEmit(log, config.limits, config.privacy.anonymize_ip, metrics, privacy.ingest),
       secrets: loaded.secrets,
       logger: logger.child({ component: 'functions' }),
       baseDir: loaded.path === undefined ? process.cwd() : dirname(resolve(loaded.path)),
     });
     if (config.rollups.enabled) rollups = await startRollups(log, rollupStore, config.rollups, logger.child({ component: 'rollups' }));
+    if (config.identity.enabled) identity = await startIdentity(log, identityStore, config.identity, logger.child({ component: 'identity' }), metrics);
     for (const c of config.change_capture) {
       const capture = new ChangeCapture({ config: c, log, telemetry: metrics, logger: logger.child({ component: 'change-capture' }) });
       await capture.start();
@@ -108,13 +123,14 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     }
   } catch (err) {
     await Promise.all(captures.map((c) => c.stop()));
+    await rollups?.stop();
     await pipeline?.stop();
     await log.close();
     throw err;
   }
   const plans = planServices(loaded.plans, log, metrics, logger);
   const shedder = new LoadShedder(config.server.max_event_loop_lag_ms);
-  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups }, captures });
+  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups }, profiles: { store: identityStore, privacy, identity }, captures });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
@@ -153,6 +169,8 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
         await functions.stop(); // before the log closes: an emit in flight still appends
         await pipeline.stop(); // stop reading; sends in flight finish and settle
         await rollups?.stop(); // the batch being applied commits with its position
+        await identity?.stop(); // likewise
+        await privacy.close(); // the last suppressed-events count
         await log.close(); // flush what is queued, stop the writer
         metrics.stop();
       })();

@@ -19,28 +19,30 @@ export function resolveTarget(opts: { url?: string; token?: string; dataDir?: st
   return { url, token };
 }
 
-export async function call<T>(target: AdminTarget, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+export async function call<T>(target: AdminTarget, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let res: Response;
+  const text = body === undefined ? (method === 'POST' ? '{}' : undefined) : JSON.stringify(body);
   try {
     res = await fetch(`${target.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
-      body: body === undefined ? (method === 'POST' ? '{}' : undefined) : JSON.stringify(body),
+      // No content type without a body: the server refuses an empty JSON body.
+      headers: { authorization: `Bearer ${target.token}`, ...(text === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: text,
     });
   } catch (err) {
     throw new AdminError(`cannot reach Sluice at ${target.url}: ${(err as Error).message}`);
   }
-  const text = await res.text();
+  const answer = await res.text();
   if (!res.ok) {
-    let message = text;
+    let message = answer;
     try {
-      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+      message = (JSON.parse(answer) as { error?: { message?: string } }).error?.message ?? answer;
     } catch {
       // not JSON: show it as it is
     }
     throw new AdminError(`${method} ${path} answered ${res.status}: ${message}`);
   }
-  return JSON.parse(text) as T;
+  return JSON.parse(answer) as T;
 }
 
 /** Opens a Server-Sent Events stream (the tail) and yields the data of each message until it ends or `signal` aborts. */

@@ -11,6 +11,7 @@ import { destinationsCommand } from './destinations-command.js';
 import { importCommand } from './import-command.js';
 import { queryCommand } from './query-command.js';
 import { planCommand } from './plan-command.js';
+import { profileCommand } from './profile-command.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -71,6 +72,7 @@ program.addCommand(destinationsCommand());
 program.addCommand(queryCommand());
 program.addCommand(planCommand());
 program.addCommand(importCommand());
+program.addCommand(profileCommand());
 
 const fn = program.command('fn').description('user functions');
 fn.command('test <name>')

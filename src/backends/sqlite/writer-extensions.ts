@@ -2,6 +2,7 @@
 // every write still goes through the one writer thread and its group commits. Each extension lives in its own file
 // and is listed once below.
 import type Database from 'better-sqlite3';
+import { identityWriterExtension } from './identity-writer.js';
 import { planViolationsExtension } from './plan-violations.js';
 import { rollupWriterExtension } from './rollup-writer.js';
 
@@ -22,6 +23,7 @@ export interface WriterExtension {
 
 // Listed extensions (one import and one entry each).
 export const WRITER_EXTENSIONS: readonly WriterExtension[] = [
+  identityWriterExtension,
   planViolationsExtension,
   rollupWriterExtension,
 ];

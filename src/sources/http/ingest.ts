@@ -4,6 +4,8 @@
 import { SluiceError, type ErrorCode } from '../../core/errors.js';
 import { type EventType, isEventType, type JsonObject, type LogRecord } from '../../core/event.js';
 import type { IngestLimits } from '../../core/limits.js';
+import type { FieldHasher } from '../../privacy/hashing.js';
+import type { Suppression } from '../../privacy/suppression.js';
 import type { PlanFinding, PlanGate } from '../plan-gate.js';
 import { normalize, type RequestFacts } from './normalize.js';
 import { blockedError, checkAgainstPlan, dropClaimedMarker, markPlanned, PlanBlockedError } from './plan-check.js';
@@ -24,6 +26,16 @@ export interface Prepared {
   rejections: Rejection[];
   /** What the source's tracking plan found, stored or refused; absent when nothing. */
   findings?: PlanFinding[];
+  /** Messages dropped because they carry an id of a deleted person; absent when none. */
+  suppressed?: number;
+}
+
+/** The privacy settings ingest applies: fields to hash, and the ids of deleted people. */
+export interface IngestPrivacy {
+  hasher: FieldHasher;
+  suppression: Suppression;
+  /** Counts messages of a source dropped because they carry a deleted person's id (called by whoever prepared them). */
+  suppressed(source: string, n: number): void;
 }
 
 export interface IngestContext extends RequestFacts {
@@ -33,6 +45,7 @@ export interface IngestContext extends RequestFacts {
   headerAnonymousId: string | undefined;
   /** The source's tracking plan, when it has one. */
   plan?: PlanGate | undefined;
+  privacy?: IngestPrivacy | undefined;
 }
 
 const SAMPLE_CHARS = 512;
@@ -58,6 +71,14 @@ function prepareOne(msg: JsonObject, type: EventType, ctx: IngestContext, index:
   const report = ctx.plan === undefined ? null : checkAgainstPlan(ctx.plan, type, checked);
   if (report?.blocked) throw blockedError(report, index);
   const event = normalize(type, checked, ctx);
+  if (ctx.privacy !== undefined) {
+    if (!ctx.privacy.hasher.empty) ctx.privacy.hasher.apply(event);
+    // After hashing: the ids a profile holds are the stored (possibly hashed) ones.
+    if (ctx.privacy.suppression.matches(event)) {
+      out.suppressed = (out.suppressed ?? 0) + 1;
+      return;
+    }
+  }
   if (report !== null) markPlanned(event, report);
   else if (ctx.plan !== undefined) dropClaimedMarker(event);
   const body = JSON.stringify(event);

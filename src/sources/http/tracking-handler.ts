@@ -8,7 +8,7 @@ import type { IngestTelemetry } from '../../core/telemetry.js';
 import type { Log } from '../../log/log.js';
 import type { PlanGate, PlanReports } from '../plan-gate.js';
 import type { RejectEntry, RejectLog } from '../reject-log.js';
-import { type IngestContext, type Prepared, prepareBatch, prepareSingle, type Rejection } from './ingest.js';
+import { type IngestContext, type IngestPrivacy, type Prepared, prepareBatch, prepareSingle, type Rejection } from './ingest.js';
 import { parseGuardedJson } from './json-guard.js';
 import { PlanBlockedError } from './plan-check.js';
 import { redactKey, writeKeyFromBody, writeKeyFromHeader } from './write-key.js';
@@ -18,6 +18,8 @@ export interface TrackingHandlerOptions {
   writeKeys: ReadonlyMap<string, string>;
   limits: IngestLimits;
   anonymizeIp: boolean;
+  /** Hashed fields and suppressed ids; absent: neither. */
+  privacy?: IngestPrivacy;
   log: Log;
   rejects: RejectLog;
   telemetry: IngestTelemetry;
@@ -161,6 +163,7 @@ export function createTrackingHandler(opts: TrackingHandlerOptions): (req: Track
       anonymizeIp: opts.anonymizeIp,
       headerAnonymousId: decodeHeaderAnonymousId(req.anonymousIdHeader),
       plan: opts.plans?.get(source),
+      privacy: opts.privacy,
     };
     let prepared: Prepared;
     try {
@@ -171,6 +174,9 @@ export function createTrackingHandler(opts: TrackingHandlerOptions): (req: Track
       throw err;
     }
     if (prepared.rejections.length > 0) recordRejects(source, prepared.rejections, receivedAt);
+    // Suppressed messages are answered as accepted: the client must not retry them, and nothing tells it why.
+    if (prepared.suppressed !== undefined) opts.privacy?.suppressed(source, prepared.suppressed);
+    if (prepared.records.length === 0 && prepared.suppressed !== undefined && prepared.rejections.length === 0) return { status: 200, body: SUCCESS_BODY };
     if (prepared.records.length === 0) {
       if (prepared.findings !== undefined) opts.planReports?.report(source, prepared.findings, receivedAt);
       return {

@@ -1,0 +1,62 @@
+// The identity store's writes, run by the writer thread inside its group transaction: `identity:apply` stitches a
+// batch and records its last log position together (so a batch is stitched once), `identity:forget` deletes a
+// person (privacy-forget.ts), `identity:count` adds to the suppressed-events count.
+import type Database from 'better-sqlite3';
+import { stitch } from '../../identity/stitch.js';
+import type { ForgetOptions, ForgetResult, IdentityBatch, StitchResult } from '../../identity/store.js';
+import { IDENTITY_SCHEMA, sqliteGraph } from './identity-graph.js';
+import { forget, IDENTITY_POSITION_NAME } from './privacy-forget.js';
+
+export type IdentityOp =
+  | { k: 'identity:apply'; batch: IdentityBatch }
+  | { k: 'identity:forget'; id: string; opts: ForgetOptions }
+  | { k: 'identity:count'; name: string; n: number };
+
+export type IdentityReply = StitchResult | ForgetResult | null | { error: string };
+
+function open(db: Database.Database): (op: { k: string }, now: number) => unknown {
+  const graph = sqliteGraph(db);
+  const st = {
+    position: db.prepare('SELECT seq FROM identity_position WHERE name = ?').pluck(),
+    setPosition: db.prepare('INSERT INTO identity_position (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq'),
+    exists: db.prepare('SELECT 1 FROM events WHERE seq = ?').pluck(),
+    count: db.prepare('INSERT INTO identity_counts (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n'),
+  };
+
+  // Nested in the group's transaction, each of these is a savepoint: a failure undoes this op only.
+  const apply = db.transaction((batch: IdentityBatch): StitchResult => {
+    const position = Number(st.position.get(IDENTITY_POSITION_NAME) ?? 0);
+    if (batch.lastSeq <= position) return { outcome: 'already_applied', position, merges: 0, refused: [] };
+    if (batch.firstSeq <= position) return { outcome: 'overlaps', position, merges: 0, refused: [] };
+    // An event deleted (a person forgotten) after the consumer read it must not bring its ids back.
+    const live = batch.facts.filter((f) => st.exists.get(f.seq) !== undefined);
+    const result = stitch(graph, live, batch.maxUserIdsPerProfile);
+    if (result.refused.length > 0) st.count.run('refused_merges', result.refused.length);
+    st.setPosition.run(IDENTITY_POSITION_NAME, batch.lastSeq);
+    return { outcome: 'applied', position: batch.lastSeq, ...result };
+  });
+  const forgetTx = db.transaction((id: string, opts: ForgetOptions, now: number) => forget(db, id, opts, now));
+
+  return (op, now) => {
+    const o = op as IdentityOp;
+    try {
+      switch (o.k) {
+        case 'identity:apply':
+          return apply(o.batch);
+        case 'identity:forget':
+          return forgetTx(o.id, o.opts, now);
+        case 'identity:count':
+          st.count.run(o.name, o.n);
+          return null;
+        default:
+          return { error: `unknown identity op ${op.k}` };
+      }
+    } catch (err) {
+      return { error: (err as Error).message } satisfies IdentityReply;
+    }
+  };
+}
+
+// Typed by shape, not by importing WriterExtension: writer-extensions.ts imports this file, and its list is where the
+// shape is checked.
+export const identityWriterExtension = { name: 'identity', schema: IDENTITY_SCHEMA, open };
