@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { SqliteRollupStore } from '../backends/sqlite/rollup-store.js';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
+import type { Log } from '../log/log.js';
 import { type FunctionsRunner, startFunctions } from '../pipeline/functions/runner.js';
 import { type RollupsConsumer, startRollups } from '../rollups/rollups-consumer.js';
 import { checkConfig } from './check-config.js';
@@ -14,6 +15,7 @@ import type { ConfigOverrides } from './config.js';
 import { type Pipeline, startPipeline } from './pipeline.js';
 import type { SluiceConfig } from './config-schema.js';
 import { LoadShedder } from './load-shedder.js';
+import { openLog } from './log-backend.js';
 import { Metrics } from './metrics.js';
 import { planServices } from './plans.js';
 import { buildServer } from './server.js';
@@ -22,7 +24,10 @@ export interface Sluice {
   url: string;
   config: Readonly<SluiceConfig>;
   app: FastifyInstance;
-  log: SqliteLog;
+  /** The log events go to: the SQLite store itself, or NATS JetStream (log.backend). */
+  log: Log;
+  /** The embedded store: reject log, plan violations, delivery state, rollups (and the log when it is sqlite). */
+  store: SqliteLog;
   pipeline: Pipeline;
   functions: FunctionsRunner;
   adminToken: string;
@@ -72,7 +77,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
 
   const logger = opts.logger ?? createLogger();
   const metrics = new Metrics();
-  const log = new SqliteLog({
+  const store = new SqliteLog({
     path: join(dataDir, 'sluice.db'),
     dedupe_window_ms: config.log.dedupe_window_hours * 3_600_000,
     retention_ms: config.log.retention_hours * 3_600_000,
@@ -86,12 +91,24 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     },
     onRejectLogDrop: (n) => metrics.rejectLogDropped.inc(n),
   });
+  let log: Log;
+  try {
+    log = await openLog(config, store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  /** Closes the log, then the store when it is a separate thing. */
+  const closeBoth = async (): Promise<void> => {
+    await log.close();
+    if (log !== store) await store.close();
+  };
   let pipeline: Pipeline | undefined;
   let functions: FunctionsRunner;
-  const rollupStore = new SqliteRollupStore(log);
+  const rollupStore = new SqliteRollupStore(store);
   let rollups: RollupsConsumer | null = null;
   try {
-    pipeline = await startPipeline(loaded.destinations, { log, state: log, telemetry: metrics, logger });
+    pipeline = await startPipeline(loaded.destinations, { log, state: store, telemetry: metrics, logger });
     functions = await startFunctions(log, config.functions, {
       emit: appendingEmit(log, config.limits, config.privacy.anonymize_ip, metrics),
       secrets: loaded.secrets,
@@ -101,12 +118,12 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     if (config.rollups.enabled) rollups = await startRollups(log, rollupStore, config.rollups, logger.child({ component: 'rollups' }));
   } catch (err) {
     await pipeline?.stop();
-    await log.close();
+    await closeBoth();
     throw err;
   }
-  const plans = planServices(loaded.plans, log, metrics, logger);
+  const plans = planServices(loaded.plans, store, metrics, logger);
   const shedder = new LoadShedder(config.server.max_event_loop_lag_ms);
-  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups } });
+  const app = await buildServer({ config, log, rejects: store, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups } });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
@@ -123,7 +140,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   if (devWriteKey !== undefined) announce(`write key: ${devWriteKey}`);
   if (config.admin_token === undefined) announce(`admin token: ${adminToken}`);
   announce(`listening on ${url}`);
-  logger.info({ url, dataDir, sources: config.sources.map((s) => s.name), config: loaded.path ?? null }, 'sluice started');
+  logger.info({ url, dataDir, log: config.log.backend, sources: config.sources.map((s) => s.name), config: loaded.path ?? null }, 'sluice started');
 
   let closing: Promise<void> | undefined;
   return {
@@ -131,6 +148,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     config,
     app,
     log,
+    store,
     pipeline,
     functions,
     adminToken,
@@ -144,7 +162,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
         await functions.stop(); // before the log closes: an emit in flight still appends
         await pipeline.stop(); // stop reading; sends in flight finish and settle
         await rollups?.stop(); // the batch being applied commits with its position
-        await log.close(); // flush what is queued, stop the writer
+        await closeBoth(); // flush what is queued, stop the writer
         metrics.stop();
       })();
       return closing;
