@@ -86,14 +86,15 @@ log: { backend: nats, nats: { stream: FAULT, publish_timeout_ms: 1000 } }
   // One client sending one event after another, recording what each got.
   const acked: string[] = [];
   const statuses = new Map<number, number>();
-  let phase: 'before' | 'down' | 'after' = 'before';
+  // Read by the sender as it runs: an object, so the test's writes are seen (and typed) as the changes they are.
+  const now: { phase: 'before' | 'down' | 'after' } = { phase: 'before' };
   const downStatuses = new Map<number, number>();
   let sending = true;
   let n = 0;
   const sender = (async () => {
     while (sending) {
       const messageId = `fault-${++n}`;
-      const started = phase;
+      const started = now.phase;
       let status = 0;
       try {
         const res = await fetch(`${server.url}/v1/track`, { method: 'POST', headers: { authorization: AUTH }, body: JSON.stringify({ messageId, userId: 'u', event: 'Fault' }), signal: AbortSignal.timeout(10_000) });
@@ -103,7 +104,7 @@ log: { backend: nats, nats: { stream: FAULT, publish_timeout_ms: 1000 } }
         status = -1; // no answer at all
       }
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
-      if (started === 'down' && phase === 'down') downStatuses.set(status, (downStatuses.get(status) ?? 0) + 1);
+      if (started === 'down' && now.phase === 'down') downStatuses.set(status, (downStatuses.get(status) ?? 0) + 1);
       if (status === 200) acked.push(messageId);
       else await sleep(20);
     }
@@ -113,7 +114,7 @@ log: { backend: nats, nats: { stream: FAULT, publish_timeout_ms: 1000 } }
   const before = acked.length;
   assert.ok(before > 0, 'events are accepted while NATS is up');
   await nats.kill();
-  phase = 'down';
+  now.phase = 'down';
   await sleep(2_500);
   const ready = await fetch(`${server.url}/readyz`);
   assert.equal(ready.status, 503, '/readyz says the log is unavailable while NATS is down');
@@ -122,7 +123,7 @@ log: { backend: nats, nats: { stream: FAULT, publish_timeout_ms: 1000 } }
   assert.equal(downStatuses.get(200) ?? 0, 0, 'no request sent and answered while NATS was down got a 200');
 
   await nats.start();
-  phase = 'after';
+  now.phase = 'after';
   const afterRestart = acked.length;
   const end = Date.now() + 30_000;
   while (acked.length < afterRestart + 50) {
