@@ -9,6 +9,7 @@ import type { LogRecord, LoggedEvent } from '../../core/event.js';
 import { SluiceError } from '../../core/errors.js';
 import type { AppendResult, Consumer, ConsumerOptions, Log, LogSettings, LogStats } from '../../log/log.js';
 import { ackFloor } from './consumer-state.js';
+import { BatchPublisher } from './batch-publisher.js';
 import { decodeEvent, dedupeKey, encodeRecord, receivedAtOf } from './event-codec.js';
 import { durableName, natsNames, type NatsNames } from './names.js';
 import { NatsConsumer, openDurable, type NatsConsumerContext } from './nats-consumer.js';
@@ -37,6 +38,7 @@ export class NatsLog implements Log {
   private readonly consumers = new Map<string, Promise<NatsConsumer>>();
   private readonly appending = new Set<Promise<unknown>>();
   private readonly ctx: NatsConsumerContext;
+  private readonly publisher: BatchPublisher;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -45,6 +47,7 @@ export class NatsLog implements Log {
     private readonly names: NatsNames,
     private readonly opts: NatsLogOptions,
   ) {
+    this.publisher = new BatchPublisher(nc);
     this.ctx = { nc, js, jsm, names, ackWaitMs: opts.ack_wait_ms, maxAckPending: opts.max_ack_pending, timeoutMs: opts.publish_timeout_ms };
     void this.watchConnection();
   }
@@ -105,8 +108,10 @@ export class NatsLog implements Log {
     if (records.length === 0) return { seqs: [], stored: 0, duplicates: 0 };
     // Published back to back and acknowledged together: one round trip for the batch, not one per record. Order is
     // kept: one connection delivers them to the stream in the order written.
-    const publishing = Promise.all(
-      records.map((r) => this.js.publish(this.names.eventsSubject, encodeRecord(r), { msgID: dedupeKey(r.source, r.messageId), timeout: this.opts.publish_timeout_ms })),
+    const publishing = this.publisher.publish(
+      this.names.eventsSubject,
+      records.map((r) => ({ data: encodeRecord(r), msgId: dedupeKey(r.source, r.messageId) })),
+      this.opts.publish_timeout_ms,
     );
     this.appending.add(publishing);
     try {
@@ -209,6 +214,7 @@ export class NatsLog implements Log {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.appending]);
+    this.publisher.close();
     const consumers = await Promise.allSettled([...this.consumers.values()]);
     await Promise.allSettled(consumers.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)));
     this.consumers.clear();
