@@ -94,4 +94,41 @@ destinations:
     await new Promise((r) => setTimeout(r, 300)); // a duplicate delivery, if any, would arrive now
     assert.equal(delivered().length, ids.length, 'no event was delivered by both processes');
   });
+
+  it('a destination that fails then recovers gets every event once; retries and lag drain to 0', skip, async (t) => {
+    const stream = uniqueStream('SLUICE_E2E');
+    t.after(() => deleteNatsStreams(stream));
+    let failing = true;
+    const accepted: string[] = [];
+    const hook = await startFakeApi((req) => {
+      if (failing) return { status: 503 };
+      accepted.push(...(req.json as { messageId: string }[]).map((e) => e.messageId));
+      return { status: 200 };
+    });
+    t.after(() => hook.close());
+    const server = await startOnNats(`
+sources: [{ name: app, write_keys: [${KEY}] }]
+log: { backend: nats, nats: { stream: ${stream} } }
+destinations:
+  - { name: hook, type: webhook, url: "${hook.url}/hook", batch_format: json_array, retry: { initial_backoff_ms: 50, max_backoff_ms: 300, max_attempts: 1000 }, batch: { max_wait_ms: 20 } }
+`);
+    t.after(() => server.stop());
+    const auth = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+    const ids = Array.from({ length: 30 }, (_, i) => `recover-${i}`);
+    const batch = ids.map((messageId) => ({ type: 'track', messageId, userId: 'u', event: 'Recover' }));
+    const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+    assert.equal(res.status, 200, await res.text());
+
+    const status = async (): Promise<{ retrying: number; lag: number }> => {
+      const r = await fetch(`${server.url}/api/v1/destinations/hook`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      return (await r.json()) as { retrying: number; lag: number };
+    };
+    await until('events wait for a retry while the destination fails', async () => (await status()).retrying > 0);
+    failing = false;
+    await until('nothing left to retry and no lag', async () => {
+      const s = await status();
+      return s.retrying === 0 && s.lag === 0 && new Set(accepted).size === ids.length;
+    });
+    assert.deepEqual([...accepted].sort(), [...ids].sort(), 'each event accepted once');
+  });
 });
