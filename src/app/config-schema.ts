@@ -45,12 +45,24 @@ export const configSchema = z.strictObject({
     .prefault({}),
   log: z
     .strictObject({
-      backend: z.literal('sqlite').default('sqlite').describe('Where the log lives. sqlite is the embedded default.'),
+      backend: z.enum(['sqlite', 'nats']).default('sqlite').describe('Where the log lives: sqlite (embedded, the default) or nats (NATS JetStream, shared by several processes; docs/backends.md).'),
       dedupe_window_hours: z.number().positive().default(24).describe('A (source, messageId) seen within this window is stored once.'),
       retention_hours: z.number().positive().default(168).describe('Events older than this are dropped once every consumer has read them.'),
       max_rows_per_commit: z.number().int().positive().default(10_000).describe('Rows one group commit may carry.'),
       max_queued_bytes: z.number().int().positive().default(32 * 1024 * 1024).describe('Event bytes waiting for the disk before requests get 429.'),
       keep_rejects: z.number().int().positive().default(100_000).describe('Rows the reject log keeps.'),
+      nats: z
+        .strictObject({
+          url: z.string().min(1).default('nats://127.0.0.1:4222').describe('NATS server(s), comma-separated (NATS_URL overrides).'),
+          stream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -').default('SLUICE').describe('The events stream; the dead-letter and retry streams are named after it (<stream>_DEAD, <stream>_RETRIES).'),
+          replicas: z.number().int().min(1).max(5).default(1).describe('Copies of each stream in a NATS cluster (1 on a single server; 3 to survive losing a server).'),
+          max_age_hours: z.number().min(0).default(0).describe('A hard age limit the server enforces whether consumers have read the events or not (JetStream max_age); 0: none, retention_hours applies.'),
+          ack_wait_seconds: z.number().positive().default(30).describe('How long an event handed to a worker that stops answering (it died) stays with it before another worker gets it.'),
+          max_ack_pending: z.number().int().positive().default(10_000).describe('Events one consumer may have out (being sent or waiting for a retry) across all its workers; past it, it gets no more until some settle.'),
+          publish_timeout_ms: z.number().int().positive().default(5_000).describe('How long an append waits for the server to acknowledge before the client gets 503.'),
+        })
+        .prefault({})
+        .describe('Used when backend is nats.'),
     })
     .prefault({}),
   secrets_file: z.string().optional().describe('A file of NAME=value lines that ${{ secrets.NAME }} may name (SLUICE_SECRETS_FILE overrides); the environment wins over it.'),

@@ -94,6 +94,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (env.PORT !== undefined && env.PORT !== '') config.server.port = Number(env.PORT);
   if (env.SLUICE_DATA_DIR) config.data_dir = env.SLUICE_DATA_DIR;
   if (env.SLUICE_ADMIN_TOKEN) config.admin_token = env.SLUICE_ADMIN_TOKEN;
+  if (env.NATS_URL) config.log.nats.url = env.NATS_URL;
   if (overrides.port !== undefined) config.server.port = overrides.port;
   if (overrides.host !== undefined) config.server.host = overrides.host;
   if (overrides.dataDir !== undefined) config.data_dir = overrides.dataDir;

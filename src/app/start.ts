@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino';
 import { SqliteIdentityStore } from '../backends/sqlite/identity-store.js';
 import { SqliteRollupStore } from '../backends/sqlite/rollup-store.js';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
+import type { Log } from '../log/log.js';
 import { type FunctionsRunner, startFunctions } from '../pipeline/functions/runner.js';
 import { type IdentityConsumer, startIdentity } from '../identity/identity-consumer.js';
 import { type RollupsConsumer, startRollups } from '../rollups/rollups-consumer.js';
@@ -17,6 +18,7 @@ import type { ConfigOverrides } from './config.js';
 import { type Pipeline, startPipeline } from './pipeline.js';
 import type { SluiceConfig } from './config-schema.js';
 import { LoadShedder } from './load-shedder.js';
+import { openLog } from './log-backend.js';
 import { Metrics } from './metrics.js';
 import { planServices } from './plans.js';
 import { PrivacyService } from './privacy.js';
@@ -26,7 +28,10 @@ export interface Sluice {
   url: string;
   config: Readonly<SluiceConfig>;
   app: FastifyInstance;
-  log: SqliteLog;
+  /** The log events go to: the SQLite store itself, or NATS JetStream (log.backend). */
+  log: Log;
+  /** The embedded store: reject log, plan violations, delivery state, rollups (and the log when it is sqlite). */
+  store: SqliteLog;
   pipeline: Pipeline;
   functions: FunctionsRunner;
   adminToken: string;
@@ -76,7 +81,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
 
   const logger = opts.logger ?? createLogger();
   const metrics = new Metrics();
-  const log = new SqliteLog({
+  const store = new SqliteLog({
     path: join(dataDir, 'sluice.db'),
     dedupe_window_ms: config.log.dedupe_window_hours * 3_600_000,
     retention_ms: config.log.retention_hours * 3_600_000,
@@ -90,12 +95,24 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     },
     onRejectLogDrop: (n) => metrics.rejectLogDropped.inc(n),
   });
+  let log: Log;
+  try {
+    log = await openLog(config, store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  /** Closes the log, then the store when it is a separate thing. */
+  const closeBoth = async (): Promise<void> => {
+    await log.close();
+    if (log !== store) await store.close();
+  };
   let pipeline: Pipeline | undefined;
   let functions: FunctionsRunner;
-  const rollupStore = new SqliteRollupStore(log);
+  const rollupStore = new SqliteRollupStore(store);
   let rollups: RollupsConsumer | null = null;
   const captures: ChangeCapture[] = [];
-  const identityStore = new SqliteIdentityStore(log);
+  const identityStore = new SqliteIdentityStore(store);
   let identity: IdentityConsumer | null = null;
   let privacy: PrivacyService;
   try {
@@ -107,7 +124,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
       metrics,
       logger: logger.child({ component: 'privacy' }),
     });
-    pipeline = await startPipeline(loaded.destinations, { log, state: log, telemetry: metrics, logger });
+    pipeline = await startPipeline(loaded.destinations, { log, state: store, telemetry: metrics, logger });
     functions = await startFunctions(log, config.functions, {
       emit: appendingEmit(log, config.limits, config.privacy.anonymize_ip, metrics, privacy.ingest),
       secrets: loaded.secrets,
@@ -125,12 +142,12 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     await Promise.all(captures.map((c) => c.stop()));
     await rollups?.stop();
     await pipeline?.stop();
-    await log.close();
+    await closeBoth();
     throw err;
   }
-  const plans = planServices(loaded.plans, log, metrics, logger);
+  const plans = planServices(loaded.plans, store, metrics, logger);
   const shedder = new LoadShedder(config.server.max_event_loop_lag_ms);
-  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups }, profiles: { store: identityStore, privacy, identity }, captures });
+  const app = await buildServer({ config, log, rejects: store, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups }, profiles: { store: identityStore, privacy, identity }, captures });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
@@ -147,7 +164,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   if (devWriteKey !== undefined) announce(`write key: ${devWriteKey}`);
   if (config.admin_token === undefined) announce(`admin token: ${adminToken}`);
   announce(`listening on ${url}`);
-  logger.info({ url, dataDir, sources: config.sources.map((s) => s.name), config: loaded.path ?? null }, 'sluice started');
+  logger.info({ url, dataDir, log: config.log.backend, sources: config.sources.map((s) => s.name), config: loaded.path ?? null }, 'sluice started');
 
   let closing: Promise<void> | undefined;
   return {
@@ -155,6 +172,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     config,
     app,
     log,
+    store,
     pipeline,
     functions,
     adminToken,
@@ -171,7 +189,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
         await rollups?.stop(); // the batch being applied commits with its position
         await identity?.stop(); // likewise
         await privacy.close(); // the last suppressed-events count
-        await log.close(); // flush what is queued, stop the writer
+        await closeBoth(); // flush what is queued, stop the writer
         metrics.stop();
       })();
       return closing;

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteLog, type SqliteLogOptions } from '../../src/backends/sqlite/sqlite-log.js';
-import type { Log } from '../../src/log/log.js';
-import { runLogContract } from './log.contract.js';
+import { reopenableLog, runLogContract } from './log.contract.js';
 
 runLogContract('SqliteLog', {
   async open(settings) {
@@ -16,26 +15,9 @@ runLogContract('SqliteLog', {
       maxRowsPerCommit: 10_000,
       maxQueuedBytes: 32 * 1024 * 1024,
     };
-    let log = new SqliteLog(opts);
-    let open = true;
-    return {
-      get log(): Log {
-        return log;
-      },
-      async reopen() {
-        open = false;
-        await log.close();
-        log = new SqliteLog(opts);
-        open = true;
-        return log;
-      },
-      async dispose() {
-        if (open) {
-          open = false;
-          await log.close();
-        }
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return reopenableLog(
+      () => new SqliteLog(opts),
+      () => rmSync(dir, { recursive: true, force: true }),
+    );
   },
 });

@@ -21,6 +21,34 @@ export interface OpenedLog {
   dispose(): Promise<void>;
 }
 
+/**
+ * An OpenedLog for a durable backend: `openLog` opens the same storage each time it is called; `remove` deletes that
+ * storage once the case is over.
+ */
+export async function reopenableLog(openLog: () => Log | Promise<Log>, remove: () => void | Promise<void>): Promise<OpenedLog> {
+  let log = await openLog();
+  let open = true;
+  return {
+    get log(): Log {
+      return log;
+    },
+    async reopen() {
+      open = false;
+      await log.close();
+      log = await openLog();
+      open = true;
+      return log;
+    },
+    async dispose() {
+      if (open) {
+        open = false;
+        await log.close();
+      }
+      await remove();
+    },
+  };
+}
+
 export interface LogFactory {
   /** Opens a fresh, empty log. */
   open(settings: LogSettings): Promise<OpenedLog>;
