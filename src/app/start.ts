@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { SqliteViolationStore } from '../backends/sqlite/plan-violations.js';
 import { SqliteRollupStore } from '../backends/sqlite/rollup-store.js';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
 import { type FunctionsRunner, startFunctions } from '../pipeline/functions/runner.js';
@@ -104,7 +105,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     await log.close();
     throw err;
   }
-  const plans = planServices(loaded.plans, log, metrics, logger);
+  const plans = planServices(loaded.plans, new SqliteViolationStore(log), metrics, logger);
   const shedder = new LoadShedder(config.server.max_event_loop_lag_ms);
   const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups } });
   await app.listen({ host: config.server.host, port: config.server.port });

@@ -3,6 +3,7 @@
 // the ack reached the disk) is at or below the stored position and is skipped: every event is counted once.
 import type { Consumer, Delivery, Log } from '../log/log.js';
 import { aggregate } from './aggregate.js';
+import { isClaimingStore } from './claiming-store.js';
 import type { RollupsConfig } from './config.js';
 import type { RollupStore } from './store.js';
 
@@ -78,9 +79,22 @@ export class RollupsConsumer {
   }
 
   private async applyAndAck(deliveries: readonly Delivery[], known: number): Promise<void> {
+    const opts = { breakdowns: this.o.config.breakdowns, ...(this.o.precision === undefined ? {} : { precision: this.o.precision }) };
+    const store = this.o.store;
+    if (isClaimingStore(store)) {
+      // Positions may interleave (workers sharing the consumer): the store counts each event it has not counted yet.
+      const events = deliveries.map((d) => d.event);
+      const result = await store.applyClaimed(
+        ROLLUPS_CONSUMER,
+        events.map((e) => e.seq),
+        (fresh) => aggregate(events.filter((e) => fresh.has(e.seq)), opts),
+      );
+      this.position = result.position;
+      await this.o.consumer.ack(deliveries);
+      return;
+    }
     const fresh = deliveries.map((d) => d.event).filter((e) => e.seq > known);
     if (fresh.length > 0) {
-      const opts = { breakdowns: this.o.config.breakdowns, ...(this.o.precision === undefined ? {} : { precision: this.o.precision }) };
       let result = await this.o.store.apply(aggregate(fresh, opts));
       if (result.outcome === 'overlaps') {
         // The store is further along than we knew: apply only the events beyond its position.

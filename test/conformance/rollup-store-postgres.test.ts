@@ -1,12 +1,13 @@
 // The RollupStore contract against PostgreSQL (a schema of its own per case), and what only a store shared by several
 // workers must show: batches claimed by concurrent workers, redelivered or interleaved, are counted exactly once.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { PgConnection } from '../../src/backends/postgres/connection.js';
 import { migrate } from '../../src/backends/postgres/migrations.js';
 import { PostgresRollupStore } from '../../src/backends/postgres/rollup-store.js';
 import type { RollupBatch } from '../../src/rollups/store.js';
 import { dropSchema, PG_URL, postgresSkipReason, randomSchemaName } from '../helpers/postgres.js';
+import { postgresFactory } from '../helpers/store-factories.js';
 import { runRollupStoreContract } from './rollup-store.contract.js';
 
 const skip = await postgresSkipReason();
@@ -17,29 +18,17 @@ async function openSchema(schema: string): Promise<PgConnection> {
   return db;
 }
 
-if (skip === undefined) {
-  runRollupStoreContract('PostgresRollupStore', {
-    async open() {
-      const schema = randomSchemaName();
-      let db = await openSchema(schema);
-      let store = new PostgresRollupStore(db);
-      return {
-        get store() {
-          return store;
-        },
-        async reopen() {
-          await db.close();
-          db = await openSchema(schema);
-          store = new PostgresRollupStore(db);
-          return store;
-        },
-        async dispose() {
-          await db.close();
-          await dropSchema(schema);
-        },
-      };
-    },
+if (skip === undefined) runRollupStoreContract('PostgresRollupStore', postgresFactory((db) => new PostgresRollupStore(db)));
+
+/** A store in a schema of its own, dropped after the test. */
+async function freshStore(t: TestContext): Promise<{ db: PgConnection; store: PostgresRollupStore }> {
+  const schema = randomSchemaName();
+  const db = await openSchema(schema);
+  t.after(async () => {
+    await db.close();
+    await dropSchema(schema);
   });
+  return { db, store: new PostgresRollupStore(db) };
 }
 
 const H = 475_000;
@@ -85,13 +74,7 @@ describe('PostgresRollupStore with several workers', { skip }, () => {
   });
 
   it('claims are per consumer, and pruning forgets only old ones', async (t) => {
-    const schema = randomSchemaName();
-    const db = await openSchema(schema);
-    t.after(async () => {
-      await db.close();
-      await dropSchema(schema);
-    });
-    const store = new PostgresRollupStore(db);
+    const { db, store } = await freshStore(t);
     assert.equal((await store.applyClaimed('a', [1, 2], batchOf)).counted, 2);
     assert.equal((await store.applyClaimed('b', [1, 2], batchOf)).counted, 2, 'another consumer claims the same seqs for itself');
     assert.equal(await store.pruneClaims(60_000), 0, 'nothing is a minute old');
@@ -101,13 +84,7 @@ describe('PostgresRollupStore with several workers', { skip }, () => {
   });
 
   it('a batch that fails is rolled back whole: its claims too, so it is counted when applied again', async (t) => {
-    const schema = randomSchemaName();
-    const db = await openSchema(schema);
-    t.after(async () => {
-      await db.close();
-      await dropSchema(schema);
-    });
-    const store = new PostgresRollupStore(db);
+    const { store } = await freshStore(t);
     const corrupt = (fresh: ReadonlySet<number>): RollupBatch => ({ ...batchOf(fresh), sketches: [{ level: 'hour', start: H, source: 'web', sketch: new Uint8Array([9, 9]) }] });
     await assert.rejects(store.applyClaimed('rollups', [1, 2, 3], corrupt), /corrupt HyperLogLog/);
     assert.deepEqual(await store.sumByHour({ metric: 'events', from: H, to: H + 5 }), []);
