@@ -23,6 +23,8 @@ export interface ServerDeps {
   config: Readonly<SluiceConfig>;
   log: Log;
   rejects: RejectLog;
+  /** The store's backend and whether it can be reached, for /readyz. */
+  store?: { type: string; ready(): boolean };
   metrics: Metrics;
   logger: Logger;
   adminToken: string;
@@ -91,8 +93,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    const ready = deps.log.ready();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', backends: { log: { type: config.log.backend, ready } } });
+    const logReady = deps.log.ready();
+    const storeReady = deps.store?.ready() ?? true;
+    const ready = logReady && storeReady;
+    const backends = { log: { type: config.log.backend, ready: logReady }, store: { type: deps.store?.type ?? config.store.backend, ready: storeReady } };
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', backends });
   });
   app.get('/metrics', async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -4,8 +4,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { SqliteViolationStore } from '../backends/sqlite/plan-violations.js';
-import { SqliteRollupStore } from '../backends/sqlite/rollup-store.js';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
 import { type FunctionsRunner, startFunctions } from '../pipeline/functions/runner.js';
 import { type RollupsConsumer, startRollups } from '../rollups/rollups-consumer.js';
@@ -18,6 +16,7 @@ import { LoadShedder } from './load-shedder.js';
 import { Metrics } from './metrics.js';
 import { planServices } from './plans.js';
 import { buildServer } from './server.js';
+import { openStore, type Store } from './store.js';
 
 export interface Sluice {
   url: string;
@@ -89,9 +88,10 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   });
   let pipeline: Pipeline | undefined;
   let functions: FunctionsRunner;
-  const rollupStore = new SqliteRollupStore(log);
+  let store: Store | undefined;
   let rollups: RollupsConsumer | null = null;
   try {
+    store = await openStore(config, { log, logger, onRejectLogDrop: (n) => metrics.rejectLogDropped.inc(n) });
     pipeline = await startPipeline(loaded.destinations, { log, state: log, telemetry: metrics, logger });
     functions = await startFunctions(log, config.functions, {
       emit: appendingEmit(log, config.limits, config.privacy.anonymize_ip, metrics),
@@ -99,25 +99,28 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
       logger: logger.child({ component: 'functions' }),
       baseDir: loaded.path === undefined ? process.cwd() : dirname(resolve(loaded.path)),
     });
-    if (config.rollups.enabled) rollups = await startRollups(log, rollupStore, config.rollups, logger.child({ component: 'rollups' }));
+    if (config.rollups.enabled) rollups = await startRollups(log, store.rollups, config.rollups, logger.child({ component: 'rollups' }));
   } catch (err) {
     await pipeline?.stop();
+    await store?.close();
     await log.close();
     throw err;
   }
-  const plans = planServices(loaded.plans, new SqliteViolationStore(log), metrics, logger);
+  const plans = planServices(loaded.plans, store.violations, metrics, logger);
   const shedder = new LoadShedder(config.server.max_event_loop_lag_ms);
-  const app = await buildServer({ config, log, rejects: log, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups } });
+  const app = await buildServer({ config, log, rejects: store.rejects, store, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: store.rollups, log, rollups } });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   const url = `http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${port}`;
 
+  const openedStore = store;
   const pruneTimer = setInterval(() => {
     log.prune().then(
       (n) => n > 0 && logger.info({ dropped: n }, 'retention dropped old events'),
       (err: unknown) => logger.warn({ err }, 'retention prune failed'),
     );
+    openedStore.prune().catch((err: unknown) => logger.warn({ err }, 'store prune failed'));
   }, PRUNE_EVERY_MS);
   pruneTimer.unref();
 
@@ -145,6 +148,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
         await functions.stop(); // before the log closes: an emit in flight still appends
         await pipeline.stop(); // stop reading; sends in flight finish and settle
         await rollups?.stop(); // the batch being applied commits with its position
+        await openedStore.close(); // queued rejects written, connections closed
         await log.close(); // flush what is queued, stop the writer
         metrics.stop();
       })();

@@ -3,7 +3,6 @@
 // upserted in the writer's group commit; the table is capped, the rows seen least recently going first.
 import type Database from 'better-sqlite3';
 import { MAX_VIOLATION_ROWS, type ViolationQuery, type ViolationRow, type ViolationStore } from '../../core/plan.js';
-import type { SqliteHost } from './rollup-store.js';
 
 /** The cap is checked every TRIM_EVERY rows written. */
 const TRIM_EVERY = 1000;
@@ -53,9 +52,15 @@ export const planViolationsExtension = {
   },
 };
 
+/** What the store needs of the SQLite log (declared here: importing the log's types would close an import cycle). */
+interface ViolationHost {
+  readonly readDb: Database.Database;
+  submit(op: { k: string; [field: string]: unknown }): Promise<unknown>;
+}
+
 /** Writes through the writer thread; reads on the main thread's connection (WAL: never blocks the writer). */
 export class SqliteViolationStore implements ViolationStore {
-  constructor(private readonly host: SqliteHost) {}
+  constructor(private readonly host: ViolationHost) {}
 
   record(rows: readonly ViolationRow[]): Promise<unknown> {
     return this.host.submit({ k: RECORD_VIOLATIONS, rows } satisfies RecordViolationsOp);
