@@ -57,3 +57,17 @@ test('a write key used by two sources is an error', () => {
   const path = file('sources:\n  - name: a\n    write_keys: [same-key-1]\n  - name: b\n    write_keys: [same-key-1]\n');
   assert.throws(() => loadConfig({ configPath: path }, {}), /used by both a and b/);
 });
+
+test('store: sqlite by default; postgres needs a URL, from store.url or DATABASE_URL (which wins)', () => {
+  assert.equal(loadConfig({ configPath: file('{}\n') }, {}).config.store.backend, 'sqlite');
+  const pgOnly = file('store:\n  backend: postgres\n');
+  assert.throws(
+    () => loadConfig({ configPath: pgOnly }, {}),
+    (err: unknown) => err instanceof ConfigError && err.problems.includes('store.url: required when store.backend is postgres (or set DATABASE_URL)'),
+  );
+  assert.equal(loadConfig({ configPath: pgOnly }, { DATABASE_URL: 'postgres://env@db/sluice' }).config.store.url, 'postgres://env@db/sluice');
+  const withUrl = file('store:\n  backend: postgres\n  url: postgres://file@db/sluice\n  schema: analytics\n');
+  assert.equal(loadConfig({ configPath: withUrl }, {}).config.store.url, 'postgres://file@db/sluice');
+  assert.equal(loadConfig({ configPath: withUrl }, { DATABASE_URL: 'postgres://env@db/x' }).config.store.url, 'postgres://env@db/x');
+  assert.throws(() => loadConfig({ configPath: file('store:\n  schema: "Bad-Name"\n') }, {}), ConfigError);
+});
