@@ -63,8 +63,8 @@ export const configSchema = z.strictObject({
       claims_retention_hours: z
         .number()
         .positive()
-        .optional()
-        .describe('How long the log positions counted by rollups are remembered, so a redelivered event is not counted twice (default: log.retention_hours, as long as the log can deliver it).'),
+        .default(24)
+        .describe('With a log shared by several workers, how long the log positions rollups counted are remembered so a redelivered event is not counted twice; keep it above the consumer\'s ack wait times max deliveries.'),
     })
     .prefault({}),
   secrets_file: z.string().optional().describe('A file of NAME=value lines that ${{ secrets.NAME }} may name (SLUICE_SECRETS_FILE overrides); the environment wins over it.'),

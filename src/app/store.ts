@@ -64,7 +64,7 @@ export async function openStore(config: Readonly<SluiceConfig>, deps: StoreDeps)
   }
   const rollups = new PostgresRollupStore(db);
   const rejects = new PostgresRejectLog(db, { onDrop: deps.onRejectLogDrop, onError: (err) => logger.warn({ err: (err as Error).message }, 'reject log not written yet; retrying') });
-  const claimsMs = (s.claims_retention_hours ?? config.log.retention_hours) * 3_600_000;
+  const claimsMs = s.claims_retention_hours * 3_600_000;
   return {
     type: 'postgres',
     rollups,

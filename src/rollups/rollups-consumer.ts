@@ -1,6 +1,7 @@
 // The rollups consumer: reads the log in order, one batch in flight, folds each batch into increments and applies
 // them with the batch's last position in one store transaction, then acks. A batch delivered again (a crash before
 // the ack reached the disk) is at or below the stored position and is skipped: every event is counted once.
+// With a log shared by several workers (`claims`), a claiming store (claiming-store.ts) records each counted position.
 import type { Consumer, Delivery, Log } from '../log/log.js';
 import { aggregate } from './aggregate.js';
 import { isClaimingStore } from './claiming-store.js';
@@ -32,6 +33,11 @@ export interface RollupsOptions {
   logger: RollupsLogger;
   /** HyperLogLog precision, for tests; the store's sketches all share one. */
   precision?: number;
+  /**
+   * Workers share the consumer (a NATS JetStream log): batches interleave and redeliveries may go to another worker,
+   * so the store claims each counted position (claiming-store.ts) instead of keeping one highest position.
+   */
+  claims?: boolean;
 }
 
 export class RollupsConsumer {
@@ -41,7 +47,9 @@ export class RollupsConsumer {
   private position: number | null = null;
   private lastError: RollupsStatus['lastError'] = null;
 
-  constructor(private readonly o: RollupsOptions) {}
+  constructor(private readonly o: RollupsOptions) {
+    if (o.claims === true && !isClaimingStore(o.store)) throw new Error('rollups: a log shared by several workers needs a store that claims counted positions (store.backend: postgres)');
+  }
 
   start(): void {
     this.loopDone ??= this.loop().catch((err: unknown) => this.o.logger.error({ err }, 'rollups stopped on an unexpected error'));
@@ -81,7 +89,7 @@ export class RollupsConsumer {
   private async applyAndAck(deliveries: readonly Delivery[], known: number): Promise<void> {
     const opts = { breakdowns: this.o.config.breakdowns, ...(this.o.precision === undefined ? {} : { precision: this.o.precision }) };
     const store = this.o.store;
-    if (isClaimingStore(store)) {
+    if (this.o.claims === true && isClaimingStore(store)) {
       // Positions may interleave (workers sharing the consumer): the store counts each event it has not counted yet.
       const events = deliveries.map((d) => d.event);
       const result = await store.applyClaimed(
@@ -109,9 +117,9 @@ export class RollupsConsumer {
 }
 
 /** Opens the `rollups` consumer (from the oldest retained event) and starts counting. */
-export async function startRollups(log: Log, store: RollupStore, config: RollupsConfig, logger: RollupsLogger): Promise<RollupsConsumer> {
+export async function startRollups(log: Log, store: RollupStore, config: RollupsConfig, logger: RollupsLogger, opts: { claims?: boolean } = {}): Promise<RollupsConsumer> {
   const consumer = await log.consumer(ROLLUPS_CONSUMER, { startAt: 'earliest' });
-  const rollups = new RollupsConsumer({ consumer, store, config, logger });
+  const rollups = new RollupsConsumer({ consumer, store, config, logger, ...opts });
   rollups.start();
   return rollups;
 }
