@@ -33,7 +33,7 @@ describe('rollups with claims on PostgreSQL', { skip }, () => {
       await Promise.all(pools.map((p) => p.close()));
       await dropSchema(schema);
     });
-    const log = new MemoryLog();
+    const log = new MemoryLog({ dedupe_window_ms: 60_000, retention_ms: 60_000 });
     await log.append(records(600));
     // Two consumer names so the second half is given to both workers: the worst case of redelivery to another worker.
     const workers = await Promise.all(
@@ -62,7 +62,7 @@ describe('rollups with claims on PostgreSQL', { skip }, () => {
   });
 
   it('claims need a store that can claim: the embedded stores are refused at start, with the reason', async () => {
-    const consumer = await new MemoryLog().consumer('rollups', { startAt: 'earliest' });
+    const consumer = await new MemoryLog({ dedupe_window_ms: 60_000, retention_ms: 60_000 }).consumer('rollups', { startAt: 'earliest' });
     assert.throws(
       () => new RollupsConsumer({ consumer, store: new MemoryRollupStore(), config: { breakdowns: [], max_batch_events: 10 }, logger: quiet, claims: true }),
       /a log shared by several workers needs a store that claims counted positions \(store.backend: postgres\)/,
