@@ -10,6 +10,8 @@ export interface PgConnectionOptions {
   poolSize?: number;
   /** How often readiness is probed while the server is unreachable. */
   probeMs?: number;
+  /** How often an idle store checks the server is there, so readiness is true even when nothing queries. */
+  heartbeatMs?: number;
   onError?: (err: Error) => void;
 }
 
@@ -39,6 +41,7 @@ export class PgConnection {
   readonly pool: pg.Pool;
   private isReady = true;
   private probing: NodeJS.Timeout | null = null;
+  private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
 
   constructor(readonly o: PgConnectionOptions) {
@@ -51,6 +54,10 @@ export class PgConnection {
     });
     // An idle client whose server went away emits here; without a listener the process would exit.
     this.pool.on('error', (err) => this.failed(err));
+    this.heartbeat = setInterval(() => {
+      if (this.isReady) this.query('SELECT 1').catch(() => {});
+    }, o.heartbeatMs ?? 5_000);
+    this.heartbeat.unref();
   }
 
   ready(): boolean {
@@ -70,11 +77,11 @@ export class PgConnection {
           this.probing = null;
         },
         () => {
-          if (!this.closed) this.probing = setTimeout(probe, this.o.probeMs ?? 1_000);
+          if (!this.closed) this.probing = setTimeout(probe, this.o.probeMs ?? 1_000).unref();
         },
       );
     };
-    this.probing = setTimeout(probe, this.o.probeMs ?? 1_000);
+    this.probing = setTimeout(probe, this.o.probeMs ?? 1_000).unref();
   }
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
@@ -114,6 +121,7 @@ export class PgConnection {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.heartbeat);
     if (this.probing !== null) clearTimeout(this.probing);
     await this.pool.end();
   }
