@@ -85,12 +85,15 @@ async function ceiling(db: PgConnection, round: number): Promise<{ values: numbe
 }
 
 async function applyAll(store: PostgresRollupStore, batches: RollupBatch[], seq: { next: number }): Promise<number> {
+  // Past the stored position (the consumer path moves it too), or the batches would be skipped as already applied.
+  seq.next = Math.max(seq.next, (await store.position()) + 1);
   const s = await timed(async () => {
     for (const b of batches) {
       b.firstSeq = seq.next;
       b.lastSeq = seq.next;
       seq.next++;
-      await store.apply(b);
+      const r = await store.apply(b);
+      if (r.outcome !== 'applied') throw new Error(`bench batch not applied: ${r.outcome}`);
     }
   });
   return ROWS / s;
