@@ -56,7 +56,7 @@ export class PostgresRollupStore implements ClaimingRollupStore {
         const { rows } = await c.query<{ seq: string }>(
           `INSERT INTO rollup_position (name, seq) VALUES ($1, $2)
            ON CONFLICT (name) DO UPDATE SET seq = GREATEST(rollup_position.seq, excluded.seq) RETURNING seq`,
-          [POSITION_NAME, Math.max(...fresh)],
+          [POSITION_NAME, [...fresh].reduce((a, b) => Math.max(a, b), 0)],
         );
         position = Number(rows[0]!.seq);
       } else {
