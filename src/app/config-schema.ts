@@ -65,6 +65,24 @@ export const configSchema = z.strictObject({
         .describe('Used when backend is nats.'),
     })
     .prefault({}),
+  store: z
+    .strictObject({
+      backend: z.enum(['sqlite', 'postgres']).default('sqlite').describe('Where rollups, the reject log and plan violations live: sqlite (embedded, in the log\'s database) or postgres.'),
+      url: z.string().optional().describe('PostgreSQL connection URL, postgres://user:password@host:5432/db (DATABASE_URL overrides). Required for postgres.'),
+      schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]*$/, 'lower-case letters, digits and _ (starting with a letter or _)')
+        .default('sluice')
+        .describe('PostgreSQL schema holding Sluice\'s tables; created and migrated at start (safe with several processes starting at once).'),
+      pool_size: z.number().int().positive().default(10).describe('PostgreSQL connections per process.'),
+      startup_timeout_ms: z.number().int().positive().default(30_000).describe('How long start waits for PostgreSQL to answer before giving up.'),
+      claims_retention_hours: z
+        .number()
+        .positive()
+        .default(24)
+        .describe('With a log shared by several workers, how long the log positions rollups counted are remembered so a redelivered event is not counted twice; keep it above the consumer\'s ack wait times max deliveries.'),
+    })
+    .prefault({}),
   secrets_file: z.string().optional().describe('A file of NAME=value lines that ${{ secrets.NAME }} may name (SLUICE_SECRETS_FILE overrides); the environment wins over it.'),
   destinations: z.array(z.record(z.string(), z.unknown())).default([]).describe('Where events go; each entry is checked against its type (docs/destinations.md).'),
   functions: functionsSchema,

@@ -62,3 +62,17 @@ test('a webhook named like a source is an error: their events would share one so
   const path = file('sources:\n  - name: stripe\n    write_keys: [stripe-key-1]\nwebhooks:\n  - name: stripe\n    kind: stripe\n    secret: whsec_x\n');
   assert.throws(() => loadConfig({ configPath: path }, {}), /webhooks\[0\]\.name: stripe is also the name of a source/);
 });
+
+test('store: sqlite by default; postgres needs a URL, from store.url or DATABASE_URL (which wins)', () => {
+  assert.equal(loadConfig({ configPath: file('{}\n') }, {}).config.store.backend, 'sqlite');
+  const pgOnly = file('store:\n  backend: postgres\n');
+  assert.throws(
+    () => loadConfig({ configPath: pgOnly }, {}),
+    (err: unknown) => err instanceof ConfigError && err.problems.includes('store.url: required when store.backend is postgres (or set DATABASE_URL)'),
+  );
+  assert.equal(loadConfig({ configPath: pgOnly }, { DATABASE_URL: 'postgres://env@db/sluice' }).config.store.url, 'postgres://env@db/sluice');
+  const withUrl = file('store:\n  backend: postgres\n  url: postgres://file@db/sluice\n  schema: analytics\n');
+  assert.equal(loadConfig({ configPath: withUrl }, {}).config.store.url, 'postgres://file@db/sluice');
+  assert.equal(loadConfig({ configPath: withUrl }, { DATABASE_URL: 'postgres://env@db/x' }).config.store.url, 'postgres://env@db/x');
+  assert.throws(() => loadConfig({ configPath: file('store:\n  schema: "Bad-Name"\n') }, {}), ConfigError);
+});

@@ -95,6 +95,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (env.SLUICE_DATA_DIR) config.data_dir = env.SLUICE_DATA_DIR;
   if (env.SLUICE_ADMIN_TOKEN) config.admin_token = env.SLUICE_ADMIN_TOKEN;
   if (env.NATS_URL) config.log.nats.url = env.NATS_URL;
+  if (env.DATABASE_URL) config.store.url = env.DATABASE_URL;
   if (overrides.port !== undefined) config.server.port = overrides.port;
   if (overrides.host !== undefined) config.server.host = overrides.host;
   if (overrides.dataDir !== undefined) config.data_dir = overrides.dataDir;
@@ -103,6 +104,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   const seen = new Map<string, string>();
   const problems: string[] = [];
+  if (config.store.backend === 'postgres' && config.store.url === undefined) problems.push('store.url: required when store.backend is postgres (or set DATABASE_URL)');
   config.sources.forEach((s, i) => {
     for (const k of s.write_keys) {
       const other = seen.get(k);

@@ -1,5 +1,6 @@
 // Maps every error that escapes a route to Sluice's JSON error shape and status. Fastify's own errors (body too
 // large, bad Content-Length) and zlib's (corrupt gzip) become our codes, so clients see one vocabulary.
+import { isConnectionError } from '../backends/postgres/connection.js';
 import { SluiceError } from '../core/errors.js';
 
 const RETRY_AFTER_S: Partial<Record<string, number>> = { overloaded: 1, storage_unavailable: 5 };
@@ -27,6 +28,8 @@ export function toSluiceError(err: unknown, maxBodyBytes: number): SluiceError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new SluiceError('invalid_json', 'the body is empty; send a JSON object');
     default:
+      // The PostgreSQL store is down (the pipeline retries meanwhile): a query may be retried, it is no server fault.
+      if (isConnectionError(err)) return new SluiceError('storage_unavailable', 'the store cannot be reached right now');
       if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
         return new SluiceError('invalid_body', e.message ?? 'bad request');
       }

@@ -32,7 +32,7 @@ export function registerPlansApi(admin: FastifyInstance, deps: PlansApiDeps): vo
     if (q.event !== undefined) query.event = q.event;
     if (q.type !== undefined) query.type = q.type;
     if (q.kind !== undefined) query.kind = q.kind;
-    const rows = deps.violations.list(query);
+    const rows = await deps.violations.list(query);
     return { violations: rows.map((r) => ({ ...r, first_seen: new Date(r.first_seen).toISOString(), last_seen: new Date(r.last_seen).toISOString() })) };
   });
 }

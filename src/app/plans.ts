@@ -2,9 +2,7 @@
 // `sluice validate`), with every problem listed under the source's config path.
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { RECORD_VIOLATIONS, SqliteViolationReader } from '../backends/sqlite/plan-violations.js';
-import type { SqliteLog } from '../backends/sqlite/sqlite-log.js';
-import type { ViolationReader } from '../core/plan.js';
+import type { ViolationReader, ViolationStore } from '../core/plan.js';
 import type { PlanTelemetry } from '../core/telemetry.js';
 import { type CompiledPlan, compilePlan } from '../plans/compile.js';
 import { createPlanGate, type PlanEnforcement } from '../plans/enforcer.js';
@@ -58,12 +56,12 @@ export function gatesBySource(plans: ReadonlyMap<string, SourcePlan>): Map<strin
   return new Map([...plans].map(([name, p]) => [name, p.gate]));
 }
 
-/** The running side of plans: findings counted and stored through the log's writer, violations read back. */
-export function planServices(bySource: ReadonlyMap<string, SourcePlan>, log: SqliteLog, telemetry: PlanTelemetry, logger: Logger): PlansApiDeps & { flush(): Promise<void> } {
+/** The running side of plans: findings counted and stored in the configured store, violations read back. */
+export function planServices(bySource: ReadonlyMap<string, SourcePlan>, store: ViolationStore, telemetry: PlanTelemetry, logger: Logger): PlansApiDeps & { flush(): Promise<void> } {
   const recorder = new ViolationRecorder({
     telemetry,
-    store: (rows) => log.submit({ k: RECORD_VIOLATIONS, rows }),
+    store: (rows) => store.record(rows),
     onStoreError: (err, rows) => logger.warn({ err, rows }, 'plan violations not stored (they are still counted in metrics)'),
   });
-  return { bySource, reports: recorder, violations: new SqliteViolationReader(log.readDb), flush: () => recorder.flush() };
+  return { bySource, reports: recorder, violations: store, flush: () => recorder.flush() };
 }

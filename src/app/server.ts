@@ -29,6 +29,8 @@ export interface ServerDeps {
   config: Readonly<SluiceConfig>;
   log: Log;
   rejects: RejectLog;
+  /** The store's backend and whether it can be reached, for /readyz. */
+  store?: { type: string; ready(): boolean };
   metrics: Metrics;
   logger: Logger;
   adminToken: string;
@@ -118,13 +120,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    const ready = deps.log.ready();
+    const logReady = deps.log.ready();
+    const storeReady = deps.store?.ready() ?? true;
+    const ready = logReady && storeReady;
+    const backends = { log: { type: config.log.backend, ready: logReady }, store: { type: deps.store?.type ?? config.store.backend, ready: storeReady } };
     const captures = (deps.captures ?? []).map((c) => c.status());
-    return reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ok' : 'unavailable',
-      backends: { log: { type: config.log.backend, ready } },
-      ...(captures.length > 0 ? { change_capture: captures } : {}),
-    });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', backends, ...(captures.length > 0 ? { change_capture: captures } : {}) });
   });
   app.get('/metrics', async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());

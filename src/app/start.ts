@@ -5,7 +5,6 @@ import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { SqliteIdentityStore } from '../backends/sqlite/identity-store.js';
-import { SqliteRollupStore } from '../backends/sqlite/rollup-store.js';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
 import type { Log } from '../log/log.js';
 import { type FunctionsRunner, startFunctions } from '../pipeline/functions/runner.js';
@@ -23,6 +22,7 @@ import { Metrics } from './metrics.js';
 import { planServices } from './plans.js';
 import { PrivacyService } from './privacy.js';
 import { buildServer } from './server.js';
+import { openStore, type Store } from './store.js';
 
 export interface Sluice {
   url: string;
@@ -30,8 +30,10 @@ export interface Sluice {
   app: FastifyInstance;
   /** The log events go to: the SQLite store itself, or NATS JetStream (log.backend). */
   log: Log;
-  /** The embedded store: reject log, plan violations, delivery state, rollups (and the log when it is sqlite). */
-  store: SqliteLog;
+  /** The embedded database: delivery state and identity; the log when log.backend is sqlite, the store when store.backend is. */
+  embedded: SqliteLog;
+  /** Rollups, the reject log and plan violations (store.backend). */
+  store: Store;
   pipeline: Pipeline;
   functions: FunctionsRunner;
   adminToken: string;
@@ -81,7 +83,9 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
 
   const logger = opts.logger ?? createLogger();
   const metrics = new Metrics();
-  const store = new SqliteLog({
+  // The embedded SQLite database is always opened: delivery state and identity live in it, and it is the log when
+  // log.backend is sqlite and the store when store.backend is sqlite.
+  const embedded = new SqliteLog({
     path: join(dataDir, 'sluice.db'),
     dedupe_window_ms: config.log.dedupe_window_hours * 3_600_000,
     retention_ms: config.log.retention_hours * 3_600_000,
@@ -97,25 +101,26 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   });
   let log: Log;
   try {
-    log = await openLog(config, store);
+    log = await openLog(config, embedded);
   } catch (err) {
-    await store.close();
+    await embedded.close();
     throw err;
   }
-  /** Closes the log, then the store when it is a separate thing. */
+  /** Closes the log, then the embedded database when it is a separate thing. */
   const closeBoth = async (): Promise<void> => {
     await log.close();
-    if (log !== store) await store.close();
+    if (log !== embedded) await embedded.close();
   };
   let pipeline: Pipeline | undefined;
   let functions: FunctionsRunner;
-  const rollupStore = new SqliteRollupStore(store);
+  let store: Store | undefined;
   let rollups: RollupsConsumer | null = null;
   const captures: ChangeCapture[] = [];
-  const identityStore = new SqliteIdentityStore(store);
+  const identityStore = new SqliteIdentityStore(embedded);
   let identity: IdentityConsumer | null = null;
   let privacy: PrivacyService;
   try {
+    store = await openStore(config, { log: embedded, logger, onRejectLogDrop: (n) => metrics.rejectLogDropped.inc(n) });
     privacy = await PrivacyService.open({
       store: identityStore,
       salt: config.privacy.salt ?? persistentSecret(dataDir, 'privacy-salt'),
@@ -124,14 +129,17 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
       metrics,
       logger: logger.child({ component: 'privacy' }),
     });
-    pipeline = await startPipeline(loaded.destinations, { log, state: store, telemetry: metrics, logger });
+    pipeline = await startPipeline(loaded.destinations, { log, state: embedded, telemetry: metrics, logger });
     functions = await startFunctions(log, config.functions, {
       emit: appendingEmit(log, config.limits, config.privacy.anonymize_ip, metrics, privacy.ingest),
       secrets: loaded.secrets,
       logger: logger.child({ component: 'functions' }),
       baseDir: loaded.path === undefined ? process.cwd() : dirname(resolve(loaded.path)),
     });
-    if (config.rollups.enabled) rollups = await startRollups(log, rollupStore, config.rollups, logger.child({ component: 'rollups' }));
+    // Several processes share a NATS consumer, so batches interleave: a PostgreSQL store then counts each event once
+    // by claiming its position (docs/postgres.md); in one process the store's position check is enough.
+    const claims = config.log.backend === 'nats' && config.store.backend === 'postgres';
+    if (config.rollups.enabled) rollups = await startRollups(log, store.rollups, config.rollups, logger.child({ component: 'rollups' }), { claims });
     if (config.identity.enabled) identity = await startIdentity(log, identityStore, config.identity, logger.child({ component: 'identity' }), metrics);
     for (const c of config.change_capture) {
       const capture = new ChangeCapture({ config: c, log, telemetry: metrics, logger: logger.child({ component: 'change-capture' }) });
@@ -142,22 +150,25 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     await Promise.all(captures.map((c) => c.stop()));
     await rollups?.stop();
     await pipeline?.stop();
+    await store?.close();
     await closeBoth();
     throw err;
   }
-  const plans = planServices(loaded.plans, store, metrics, logger);
+  const plans = planServices(loaded.plans, store.violations, metrics, logger);
   const shedder = new LoadShedder(config.server.max_event_loop_lag_ms);
-  const app = await buildServer({ config, log, rejects: store, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: rollupStore, log, rollups }, profiles: { store: identityStore, privacy, identity }, captures });
+  const app = await buildServer({ config, log, rejects: store.rejects, store, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: store.rollups, log, rollups }, profiles: { store: identityStore, privacy, identity }, captures });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   const url = `http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${port}`;
 
+  const openedStore = store;
   const pruneTimer = setInterval(() => {
     log.prune().then(
       (n) => n > 0 && logger.info({ dropped: n }, 'retention dropped old events'),
       (err: unknown) => logger.warn({ err }, 'retention prune failed'),
     );
+    openedStore.prune().catch((err: unknown) => logger.warn({ err }, 'store prune failed'));
   }, PRUNE_EVERY_MS);
   pruneTimer.unref();
 
@@ -172,7 +183,8 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     config,
     app,
     log,
-    store,
+    embedded,
+    store: openedStore,
     pipeline,
     functions,
     adminToken,
@@ -189,6 +201,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
         await rollups?.stop(); // the batch being applied commits with its position
         await identity?.stop(); // likewise
         await privacy.close(); // the last suppressed-events count
+        await openedStore.close(); // queued rejects written, connections closed
         await closeBoth(); // flush what is queued, stop the writer
         metrics.stop();
       })();

@@ -66,5 +66,17 @@ export interface ViolationQuery {
 
 /** Reads the stored aggregates; newest last_seen first. */
 export interface ViolationReader {
-  list(query: ViolationQuery): ViolationRow[];
+  list(query: ViolationQuery): Promise<ViolationRow[]>;
 }
+
+/**
+ * Where violations are kept (SQLite or PostgreSQL; test/conformance/violation-store.contract.ts): rows with the same
+ * (source, type, event, path, kind) add up — counts summed, first and last seen widened, the latest message and
+ * example kept — and the store is capped, the rows seen least recently going first.
+ */
+export interface ViolationStore extends ViolationReader {
+  record(rows: readonly ViolationRow[]): Promise<unknown>;
+}
+
+/** Rows a violation store keeps; past it, those seen least recently are dropped. */
+export const MAX_VIOLATION_ROWS = 10_000;

@@ -1,8 +1,10 @@
 // The rollups consumer: reads the log in order, one batch in flight, folds each batch into increments and applies
 // them with the batch's last position in one store transaction, then acks. A batch delivered again (a crash before
 // the ack reached the disk) is at or below the stored position and is skipped: every event is counted once.
+// With a log shared by several workers (`claims`), a claiming store (claiming-store.ts) records each counted position.
 import type { Consumer, Delivery, Log } from '../log/log.js';
 import { aggregate } from './aggregate.js';
+import { isClaimingStore } from './claiming-store.js';
 import type { RollupsConfig } from './config.js';
 import type { RollupStore } from './store.js';
 
@@ -31,6 +33,11 @@ export interface RollupsOptions {
   logger: RollupsLogger;
   /** HyperLogLog precision, for tests; the store's sketches all share one. */
   precision?: number;
+  /**
+   * Workers share the consumer (a NATS JetStream log): batches interleave and redeliveries may go to another worker,
+   * so the store claims each counted position (claiming-store.ts) instead of keeping one highest position.
+   */
+  claims?: boolean;
 }
 
 export class RollupsConsumer {
@@ -40,7 +47,9 @@ export class RollupsConsumer {
   private position: number | null = null;
   private lastError: RollupsStatus['lastError'] = null;
 
-  constructor(private readonly o: RollupsOptions) {}
+  constructor(private readonly o: RollupsOptions) {
+    if (o.claims === true && !isClaimingStore(o.store)) throw new Error('rollups: a log shared by several workers needs a store that claims counted positions (store.backend: postgres)');
+  }
 
   start(): void {
     this.loopDone ??= this.loop().catch((err: unknown) => this.o.logger.error({ err }, 'rollups stopped on an unexpected error'));
@@ -78,9 +87,22 @@ export class RollupsConsumer {
   }
 
   private async applyAndAck(deliveries: readonly Delivery[], known: number): Promise<void> {
+    const opts = { breakdowns: this.o.config.breakdowns, ...(this.o.precision === undefined ? {} : { precision: this.o.precision }) };
+    const store = this.o.store;
+    if (this.o.claims === true && isClaimingStore(store)) {
+      // Positions may interleave (workers sharing the consumer): the store counts each event it has not counted yet.
+      const events = deliveries.map((d) => d.event);
+      const result = await store.applyClaimed(
+        ROLLUPS_CONSUMER,
+        events.map((e) => e.seq),
+        (fresh) => aggregate(events.filter((e) => fresh.has(e.seq)), opts),
+      );
+      this.position = result.position;
+      await this.o.consumer.ack(deliveries);
+      return;
+    }
     const fresh = deliveries.map((d) => d.event).filter((e) => e.seq > known);
     if (fresh.length > 0) {
-      const opts = { breakdowns: this.o.config.breakdowns, ...(this.o.precision === undefined ? {} : { precision: this.o.precision }) };
       let result = await this.o.store.apply(aggregate(fresh, opts));
       if (result.outcome === 'overlaps') {
         // The store is further along than we knew: apply only the events beyond its position.
@@ -95,9 +117,9 @@ export class RollupsConsumer {
 }
 
 /** Opens the `rollups` consumer (from the oldest retained event) and starts counting. */
-export async function startRollups(log: Log, store: RollupStore, config: RollupsConfig, logger: RollupsLogger): Promise<RollupsConsumer> {
+export async function startRollups(log: Log, store: RollupStore, config: RollupsConfig, logger: RollupsLogger, opts: { claims?: boolean } = {}): Promise<RollupsConsumer> {
   const consumer = await log.consumer(ROLLUPS_CONSUMER, { startAt: 'earliest' });
-  const rollups = new RollupsConsumer({ consumer, store, config, logger });
+  const rollups = new RollupsConsumer({ consumer, store, config, logger, ...opts });
   rollups.start();
   return rollups;
 }

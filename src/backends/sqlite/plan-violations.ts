@@ -2,10 +2,9 @@
 // first and last time seen and the latest example. Rows arrive pre-aggregated (src/plans/recorder.ts) and are
 // upserted in the writer's group commit; the table is capped, the rows seen least recently going first.
 import type Database from 'better-sqlite3';
-import type { ViolationQuery, ViolationReader, ViolationRow } from '../../core/plan.js';
+import { MAX_VIOLATION_ROWS, type ViolationQuery, type ViolationRow, type ViolationStore } from '../../core/plan.js';
 
-/** Rows kept; past it, those seen least recently are dropped (checked every TRIM_EVERY rows written). */
-export const MAX_VIOLATION_ROWS = 10_000;
+/** The cap is checked every TRIM_EVERY rows written. */
 const TRIM_EVERY = 1000;
 
 export const RECORD_VIOLATIONS = 'plan:record';
@@ -53,11 +52,21 @@ export const planViolationsExtension = {
   },
 };
 
-/** Reads on the main thread's connection (WAL: never blocks the writer). */
-export class SqliteViolationReader implements ViolationReader {
-  constructor(private readonly db: Database.Database) {}
+/** What the store needs of the SQLite log (declared here: importing the log's types would close an import cycle). */
+interface ViolationHost {
+  readonly readDb: Database.Database;
+  submit(op: { k: string; [field: string]: unknown }): Promise<unknown>;
+}
 
-  list(q: ViolationQuery): ViolationRow[] {
+/** Writes through the writer thread; reads on the main thread's connection (WAL: never blocks the writer). */
+export class SqliteViolationStore implements ViolationStore {
+  constructor(private readonly host: ViolationHost) {}
+
+  record(rows: readonly ViolationRow[]): Promise<unknown> {
+    return this.host.submit({ k: RECORD_VIOLATIONS, rows } satisfies RecordViolationsOp);
+  }
+
+  async list(q: ViolationQuery): Promise<ViolationRow[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     for (const key of ['source', 'event', 'type', 'kind'] as const) {
@@ -68,6 +77,6 @@ export class SqliteViolationReader implements ViolationReader {
     }
     const sql = `SELECT source, type, event, path, kind, message, example, first_seen, last_seen, count FROM plan_violations
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY last_seen DESC, count DESC LIMIT ?`;
-    return this.db.prepare(sql).all(...args, Math.min(q.limit ?? 100, 10_000)) as ViolationRow[];
+    return this.host.readDb.prepare(sql).all(...args, Math.min(q.limit ?? 100, 10_000)) as ViolationRow[];
   }
 }
