@@ -113,8 +113,9 @@ export class HyperLogLog {
   estimate(): number {
     const m = this.registers.length;
     const q = 64 - this.precision;
-    const c = new Array<number>(q + 2).fill(0);
-    for (const r of this.registers) c[r]!++;
+    const c = new Float64Array(q + 2);
+    const registers = this.registers;
+    for (let i = 0; i < registers.length; i++) c[registers[i]!]!++;
     let z = m * tau(1 - c[q + 1]! / m);
     for (let k = q; k >= 1; k--) z = 0.5 * (z + c[k]!);
     z += m * sigma(c[0]! / m);
