@@ -116,3 +116,31 @@ test('corrupt bytes and mismatched precisions are refused', () => {
   assert.throws(() => new HyperLogLog(14).merge(new HyperLogLog(12)), /precision/);
   assert.throws(() => new HyperLogLog(3), /precision/);
 });
+
+test('merging four registers at a time equals a register-by-register max, for every pair of ranks', () => {
+  // Every pair of ranks 0..61 in every byte lane of a word, both ways round.
+  const a = new HyperLogLog(12);
+  const b = new HyperLogLog(12);
+  let i = 0;
+  for (let x = 0; x <= 61; x++) {
+    for (let y = 0; y <= 61; y++) {
+      a.registers[i % a.registers.length] = x;
+      b.registers[i % b.registers.length] = y;
+      i++;
+      if (i % a.registers.length === 0 || (x === 61 && y === 61)) {
+        const expected = a.registers.map((r, k) => Math.max(r, b.registers[k]!));
+        assert.deepEqual(HyperLogLog.fromBytes(a.toBytes()).mergeBytes(b.toBytes()).registers, expected);
+        assert.deepEqual(new HyperLogLog(12).merge(a).merge(b).registers, expected);
+        a.registers.fill(0);
+        b.registers.fill(0);
+      }
+    }
+  }
+});
+
+test('a dense sketch with a register above any possible rank is refused', () => {
+  const bytes = sketchOf(Array.from({ length: 20_000 }, (_, i) => `d${i}`)).toBytes();
+  assert.equal(bytes[2], 1, 'dense');
+  bytes[100] = 200;
+  assert.throws(() => new HyperLogLog().mergeBytes(bytes), /corrupt HyperLogLog: register out of range/);
+});

@@ -24,12 +24,37 @@ export function hash64(id: string): [number, number] {
   return [digest.readUInt32BE(0), digest.readUInt32BE(4)];
 }
 
+/** Bit 7 of every byte of a word: free in every register, since a rank is at most 64 − 4 + 1 = 61. */
+const HIGH_BITS = 0x80808080;
+/** Where a dense sketch's registers are copied to be read four at a time (a blob's registers start at byte 3). */
+let scratch = new Uint32Array(0);
+
+/**
+ * Registers b merged into a, four at a time: for each byte, (a | 0x80) − b keeps bit 7 exactly when a ≥ b (no byte
+ * borrows from the next: a + 128 − b ≥ 1), and that bit, spread to the whole byte, picks a or b. Same result as a
+ * register-by-register max, 4× fewer steps, no branches. Returns the OR of b's words, for the caller's range check.
+ */
+function maxWords(a: Uint32Array, b: Uint32Array): number {
+  let seen = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    seen |= y;
+    const keepA = Math.imul((((x | HIGH_BITS) - y) & HIGH_BITS) >>> 7, 0xff);
+    a[i] = (x & keepA) | (y & ~keepA);
+  }
+  return seen;
+}
+
 export class HyperLogLog {
   readonly registers: Uint8Array;
+  /** The same registers as 32-bit words (the buffer is allocated here, so it is aligned), for merges. */
+  private readonly words: Uint32Array;
 
   constructor(readonly precision = HLL_PRECISION) {
     if (!Number.isInteger(precision) || precision < 4 || precision > 16) throw new RangeError(`HyperLogLog precision ${precision} is outside 4..16`);
-    this.registers = new Uint8Array(2 ** precision);
+    this.words = new Uint32Array(2 ** precision / 4);
+    this.registers = new Uint8Array(this.words.buffer);
   }
 
   add(id: string): this {
@@ -55,9 +80,7 @@ export class HyperLogLog {
 
   merge(other: HyperLogLog): this {
     if (other.precision !== this.precision) throw new RangeError(`cannot merge HyperLogLog precision ${other.precision} into ${this.precision}`);
-    const a = this.registers;
-    const b = other.registers;
-    for (let i = 0; i < a.length; i++) if (b[i]! > a[i]!) a[i] = b[i]!;
+    maxWords(this.words, other.words);
     return this;
   }
 
@@ -66,10 +89,11 @@ export class HyperLogLog {
     const kind = readHeader(bytes, this.precision);
     const a = this.registers;
     if (kind === DENSE) {
-      for (let i = 0; i < a.length; i++) {
-        const v = bytes[HEADER_BYTES + i]!;
-        if (v > a[i]!) a[i] = v;
-      }
+      if (scratch.length < this.words.length) scratch = new Uint32Array(this.words.length);
+      const b = scratch.subarray(0, this.words.length);
+      new Uint8Array(b.buffer, 0, a.length).set(bytes.subarray(HEADER_BYTES, HEADER_BYTES + a.length));
+      // A rank above 127 would break the word trick; no valid sketch has one (ranks are at most 61).
+      if ((maxWords(this.words, b) & HIGH_BITS) !== 0) throw new RangeError('corrupt HyperLogLog: register out of range');
       return this;
     }
     for (let o = HEADER_BYTES; o < bytes.length; o += 3) {
@@ -89,8 +113,9 @@ export class HyperLogLog {
   estimate(): number {
     const m = this.registers.length;
     const q = 64 - this.precision;
-    const c = new Array<number>(q + 2).fill(0);
-    for (const r of this.registers) c[r]!++;
+    const c = new Float64Array(q + 2);
+    const registers = this.registers;
+    for (let i = 0; i < registers.length; i++) c[registers[i]!]!++;
     let z = m * tau(1 - c[q + 1]! / m);
     for (let k = q; k >= 1; k--) z = 0.5 * (z + c[k]!);
     z += m * sigma(c[0]! / m);

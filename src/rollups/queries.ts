@@ -98,17 +98,24 @@ async function loadSketches(store: RollupStore, keys: readonly SketchKey[], sour
   return out;
 }
 
-function distinct(from: number, to: number, sketches: Map<string, Uint8Array[]>): number {
+/** The merged sketch of the hours [from, to). */
+function unionOf(from: number, to: number, sketches: Map<string, Uint8Array[]>): HyperLogLog {
   const hll = new HyperLogLog(HLL_PRECISION);
   for (const key of coverHours(from, to)) for (const bytes of sketches.get(`${key.level}:${key.start}`) ?? []) hll.mergeBytes(bytes);
-  return Math.round(hll.estimate());
+  return hll;
 }
 
 async function uniquesSeries(store: RollupStore, periods: readonly Period[], source: string | undefined): Promise<{ series: Point[]; total: number }> {
-  const { from, to } = span(periods);
-  const keys = [...coverHours(from, to), ...periods.flatMap((p) => coverHours(p.from, p.to))];
-  const sketches = await loadSketches(store, keys, source);
-  return { series: periods.map((p) => ({ t: p.t, value: distinct(p.from, p.to, sketches) })), total: distinct(from, to, sketches) };
+  const sketches = await loadSketches(store, periods.flatMap((p) => coverHours(p.from, p.to)), source);
+  // The periods are consecutive and make up the whole range, so the total is the merge of their sketches: no need
+  // to read and merge the range's own cover again (merge is idempotent, so the registers are the same).
+  const total = new HyperLogLog(HLL_PRECISION);
+  const series = periods.map((p) => {
+    const hll = unionOf(p.from, p.to, sketches);
+    total.merge(hll);
+    return { t: p.t, value: Math.round(hll.estimate()) };
+  });
+  return { series, total: Math.round(total.estimate()) };
 }
 
 export async function uniquesQuery(store: RollupStore, p: QueryParams<'uniques'>, now: number): Promise<SeriesAnswer & { standard_error: number }> {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { SqliteRollupStore } from '../../src/backends/sqlite/rollup-store.js';
 import { SqliteLog, type SqliteLogOptions } from '../../src/backends/sqlite/sqlite-log.js';
 import { runRollupStoreContract } from './rollup-store.contract.js';
@@ -62,4 +63,37 @@ test('a rollup batch that fails is rolled back alone: appends in the same group 
   assert.equal((await log.stats()).events, 2);
   assert.equal(await store.position(), 0);
   assert.deepEqual(await store.sumByHour({ metric: 'events', from: 0, to: 10 }), [], 'the counter written before the failure was undone');
+  // The failed batch's new key was undone too; the writer must not go on using its id for the daily rows.
+  await store.apply({ firstSeq: 1, lastSeq: 1, counters: [counter], breakdowns: [], sketches: [] });
+  assert.deepEqual(await store.top({ metric: 'events', from: 0, to: 48 }, 10), [{ k1: 'track', k2: 'X', k3: '', n: 5 }], 'read from the daily row of day 0');
+});
+
+test('a store from before daily rows gets them from its hourly rows when opened', async (t) => {
+  const opts = options();
+  t.after(() => rmSync(join(opts.path, '..'), { recursive: true, force: true }));
+  let log = new SqliteLog(opts);
+  const hour = 475_000; // 16:00 UTC
+  const counters = [
+    { metric: 'pages' as const, hour, source: 'web', k1: '/a', k2: '', k3: '', n: 3 },
+    { metric: 'pages' as const, hour: hour + 1, source: 'web', k1: '/a', k2: '', k3: '', n: 4 },
+    { metric: 'pages' as const, hour: hour + 30, source: 'web', k1: '/b', k2: '', k3: '', n: 9 },
+    { metric: 'pages' as const, hour: -5, source: 'web', k1: '/1969', k2: '', k3: '', n: 1 },
+  ];
+  await new SqliteRollupStore(log).apply({ firstSeq: 1, lastSeq: 1, counters, breakdowns: [], sketches: [] });
+  await log.close();
+  // Back to what the schema was before daily rows: no daily tables, user_version 4.
+  const db = new Database(opts.path);
+  db.exec('DROP TABLE rollup_counters_daily; DROP TABLE rollup_keys; PRAGMA user_version = 4;');
+  db.close();
+  log = new SqliteLog(opts);
+  t.after(() => log.close());
+  const store = new SqliteRollupStore(log);
+  const day = Math.floor(hour / 24) * 24;
+  assert.deepEqual((await store.top({ metric: 'pages', from: day, to: day + 48 }, 10)).map((r) => [r.k1, r.n]), [['/b', 9], ['/a', 7]]);
+  assert.deepEqual((await store.top({ metric: 'pages', from: -24, to: 0 }, 10)).map((r) => [r.k1, r.n]), [['/1969', 1]]);
+  const daily = log.readDb.prepare('SELECT day, n FROM rollup_counters_daily ORDER BY day').all();
+  assert.deepEqual(daily, [{ day: -1, n: 1 }, { day: day / 24, n: 7 }, { day: day / 24 + 1, n: 9 }]);
+  // And new batches add to the rows built from the old ones.
+  await store.apply({ firstSeq: 2, lastSeq: 2, counters: [{ ...counters[0]!, n: 10 }], breakdowns: [], sketches: [] });
+  assert.deepEqual((await store.top({ metric: 'pages', from: day, to: day + 24 }, 10)).map((r) => [r.k1, r.n]), [['/a', 17]]);
 });

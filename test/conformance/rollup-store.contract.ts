@@ -152,6 +152,58 @@ export function runRollupStoreContract(name: string, factory: RollupStoreFactory
       assert.deepEqual(await store.sumsOf(range, []), []);
     });
 
+    it('top and sumsOf over any run of hours equal the sums of its hours: whole days, part days, single hours', async (t) => {
+      const { store } = await open(t);
+      // Four UTC days of counters from a seeded generator, in several batches (later ones landing in earlier hours,
+      // as late events do), with revenue amounts of 0 and below 0 (refunds): keys whose sum is 0 are still listed.
+      const day0 = Math.floor(H / 24) * 24;
+      let x = 12345;
+      const rand = (n: number): number => {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        return (x >>> 8) % n;
+      };
+      const rows: CounterIncrement[] = [];
+      for (let b = 0; b < 6; b++) {
+        const counters: Partial<CounterIncrement>[] = [];
+        for (let i = 0; i < 120; i++) {
+          const hour = day0 + rand(4 * 24);
+          const source = rand(3) === 0 ? 'ios' : 'web';
+          if (rand(4) === 0) counters.push({ metric: 'revenue', hour, source, k1: `E${rand(3)}`, k2: '', n: rand(5) - 2 });
+          else counters.push({ metric: 'pages', hour, source, k1: `/p${rand(12)}`, k2: '', n: 1 + rand(3) });
+        }
+        await store.apply(batch(b + 1, b + 1, { counters }));
+        rows.push(...(batch(b + 1, b + 1, { counters }).counters));
+      }
+      const expected = (metric: string, from: number, to: number, source?: string): [string, number][] => {
+        const sums = new Map<string, number>();
+        for (const r of rows) if (r.metric === metric && r.hour >= from && r.hour < to && (source === undefined || r.source === source)) sums.set(r.k1, (sums.get(r.k1) ?? 0) + r.n);
+        return [...sums].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      };
+      const ranges: [number, number][] = [
+        [day0, day0 + 96], // whole days
+        [day0 + 5, day0 + 77], // New York-like edges: 05:00 to 05:00
+        [day0 + 20, day0 + 50], // mostly-empty head, part tail
+        [day0 + 3, day0 + 21], // inside one day, most of it
+        [day0 + 30, day0 + 33], // inside one day, a few hours
+        [day0 + 47, day0 + 48], // one hour
+        [day0 + 18, day0 + 30], // across one midnight, no whole day
+        [day0 - 30, day0 + 130], // beyond the data at both ends
+      ];
+      for (const [from, to] of ranges) {
+        for (const metric of ['pages', 'revenue'] as const) {
+          for (const source of [undefined, 'ios']) {
+            const want = expected(metric, from, to, source);
+            const filter = { metric, from, to, ...(source === undefined ? {} : { source }) };
+            const got = (await store.top(filter, 1000)).map((r) => [r.k1, r.n]);
+            assert.deepEqual(got, want, `top ${metric} over [${from - day0}, ${to - day0}) source ${source ?? 'any'}`);
+            const asked = [...want.slice(0, 3).map(([k1]) => ({ k1, k2: '', k3: '' })), { k1: '/none', k2: '', k3: '' }];
+            const some = (await store.sumsOf(filter, asked)).map((r): [string, number] => [r.k1, r.n]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+            assert.deepEqual(some, want.slice(0, 3).sort((a, b) => (a[0] < b[0] ? -1 : 1)), `sumsOf ${metric} over [${from - day0}, ${to - day0})`);
+          }
+        }
+      }
+    });
+
     it('breakdowns keep the first max_values values; later new ones count as other; absent values apart', async (t) => {
       const { store } = await open(t);
       await store.apply(batch(1, 1, { breakdowns: [{ value: 'pro' }, { value: 'free', n: 2 }, { value: 'team', n: 3 }, { value: null, n: 4 }] }));

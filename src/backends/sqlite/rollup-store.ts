@@ -1,6 +1,7 @@
 // The rollup store on the embedded SQLite database: writes go through the writer thread (rollup-writer.ts), reads
 // use the main thread's read connection, like the log's.
 import type Database from 'better-sqlite3';
+import { coverWithDays } from '../../rollups/day-cover.js';
 import type { SketchLevel } from '../../rollups/sketch-cover.js';
 import type { ApplyResult, CounterFilter, CounterKey, RollupBatch, RollupStore } from '../../rollups/store.js';
 import type { ExtensionOp } from './writer-extensions.js';
@@ -58,18 +59,58 @@ export class SqliteRollupStore implements RollupStore {
     return this.prepare(`SELECT hour, SUM(n) AS n FROM rollup_counters WHERE ${w.sql} GROUP BY hour ORDER BY hour`).all(...w.args) as { hour: number; n: number }[];
   }
 
+  /**
+   * Sums per key over the filter's hours, as rows of (k1, k2, k3, n) for an outer GROUP BY: whole UTC days from the
+   * daily rows, edge hours from the hourly rows (day-cover.ts). `keys` narrows every part to those keys.
+   */
+  private perKey(f: CounterFilter, keys?: readonly CounterKey[]): { sql: string; args: unknown[]; subtracted: boolean } {
+    // Only counts (n ≥ 1 in every row) may subtract: see day-cover.ts.
+    const cover = coverWithDays(f.from, f.to, f.metric !== 'revenue');
+    const parts: string[] = [];
+    const args: unknown[] = [];
+    const keyList = keys === undefined ? '' : ` AND (k1, k2, k3) IN (VALUES ${keys.map(() => '(?, ?, ?)').join(', ')})`;
+    const keyArgs = keys === undefined ? [] : keys.flatMap((k) => [k.k1, k.k2, k.k3]);
+    if (cover.days.from < cover.days.to) {
+      let narrow = '';
+      const narrowArgs: unknown[] = [];
+      for (const key of ['source', 'k1', 'k2'] as const) {
+        const v = f[key];
+        if (v === undefined) continue;
+        narrow += ` AND ${key} = ?`;
+        narrowArgs.push(v);
+      }
+      // Grouped by the integer key first (the cheap part), then named: one lookup per key, not per row.
+      parts.push(
+        `SELECT k1, k2, k3, d.n FROM (SELECT key, SUM(n) AS n FROM rollup_counters_daily WHERE metric = ? AND day >= ? AND day < ? GROUP BY key) d
+         JOIN rollup_keys ON rollup_keys.id = d.key WHERE true${narrow}${keyList}`,
+      );
+      args.push(f.metric, cover.days.from, cover.days.to, ...narrowArgs, ...keyArgs);
+    }
+    for (const [runs, sign] of [[cover.plus, ''], [cover.minus, '-']] as const) {
+      for (const run of runs) {
+        const w = this.where({ ...f, from: run.from, to: run.to });
+        parts.push(`SELECT k1, k2, k3, ${sign}SUM(n) AS n FROM rollup_counters WHERE ${w.sql}${keyList} GROUP BY k1, k2, k3`);
+        args.push(...w.args, ...keyArgs);
+      }
+    }
+    if (parts.length === 0) parts.push('SELECT NULL AS k1, NULL AS k2, NULL AS k3, 0 AS n WHERE false');
+    return { sql: parts.join(' UNION ALL '), args, subtracted: cover.minus.length > 0 };
+  }
+
   async top(f: CounterFilter, limit: number): Promise<Row[]> {
-    const w = this.where(f);
-    const sql = `SELECT k1, k2, k3, SUM(n) AS n FROM rollup_counters WHERE ${w.sql} GROUP BY k1, k2, k3 ORDER BY n DESC, k1, k2, k3 LIMIT ?`;
-    return this.prepare(sql).all(...w.args, limit) as Row[];
+    const q = this.perKey(f);
+    // With hours subtracted, a key without a row in the range sums to 0 (its day's count less the same hours): left out.
+    const having = q.subtracted ? ' HAVING SUM(n) <> 0' : '';
+    const sql = `SELECT k1, k2, k3, SUM(n) AS n FROM (${q.sql}) GROUP BY k1, k2, k3${having} ORDER BY n DESC, k1, k2, k3 LIMIT ?`;
+    return this.prepare(sql).all(...q.args, limit) as Row[];
   }
 
   async sumsOf(f: CounterFilter, keys: readonly CounterKey[]): Promise<Row[]> {
     if (keys.length === 0) return [];
-    const w = this.where(f);
-    const values = keys.map(() => '(?, ?, ?)').join(', ');
-    const sql = `SELECT k1, k2, k3, SUM(n) AS n FROM rollup_counters WHERE ${w.sql} AND (k1, k2, k3) IN (VALUES ${values}) GROUP BY k1, k2, k3`;
-    return this.host.readDb.prepare(sql).all(...w.args, ...keys.flatMap((k) => [k.k1, k.k2, k.k3])) as Row[];
+    const q = this.perKey(f, keys);
+    const having = q.subtracted ? ' HAVING SUM(n) <> 0' : '';
+    const sql = `SELECT k1, k2, k3, SUM(n) AS n FROM (${q.sql}) GROUP BY k1, k2, k3${having}`;
+    return this.host.readDb.prepare(sql).all(...q.args) as Row[];
   }
 
   async sketches(level: SketchLevel, from: number, to: number, source?: string): Promise<{ start: number; sketch: Uint8Array }[]> {

@@ -1,5 +1,6 @@
 // The embedded store's tables, created on open. user_version numbers the migrations.
 import type Database from 'better-sqlite3';
+import { ROLLUP_SCHEMA } from './rollup-writer.js';
 
 const MIGRATIONS: string[] = [
   `
@@ -36,6 +37,15 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE retries ADD COLUMN first_at INTEGER;`,
   // Deduplication moved to an in-memory index rebuilt from `events` (dedupe-index.ts).
   `DROP TABLE seen_0; DROP TABLE seen_1;`,
+  // Daily counter rows beside the hourly ones (rollup-writer.ts), built here from the hourly rows already stored. The
+  // rollup tables are created first (IF NOT EXISTS: on an older store they exist, on a new one this makes them).
+  // A day is hour / 24 rounded down (SQLite's / truncates towards zero, which differs below 1970).
+  `${ROLLUP_SCHEMA}
+   INSERT INTO rollup_keys (metric, source, k1, k2, k3) SELECT DISTINCT metric, source, k1, k2, k3 FROM rollup_counters;
+   INSERT INTO rollup_counters_daily (metric, day, key, n)
+     SELECT c.metric, c.hour / 24 - (c.hour % 24 < 0), k.id, SUM(c.n)
+     FROM rollup_counters c JOIN rollup_keys k ON k.metric = c.metric AND k.source = c.source AND k.k1 = c.k1 AND k.k2 = c.k2 AND k.k3 = c.k3
+     GROUP BY 1, 2, 3;`,
 ];
 
 export function migrate(db: Database.Database): void {

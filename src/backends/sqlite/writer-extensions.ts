@@ -17,7 +17,10 @@ export interface WriterExtension {
   name: string;
   /** DDL run on open (must be idempotent: CREATE TABLE IF NOT EXISTS …). */
   schema: string;
-  /** Prepares statements once; returns the handler for this extension's ops (run inside the group's transaction). */
+  /**
+   * Prepares statements; returns the handler for this extension's ops (run inside the group's transaction). Called
+   * once at start and again after a group was rolled back, so what a handler caches of the database starts afresh.
+   */
   open(db: Database.Database): (op: ExtensionOp, now: number) => unknown;
 }
 

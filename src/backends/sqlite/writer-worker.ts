@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { DedupeIndex, type StoredPair } from './dedupe-index.js';
 import { configure } from './schema.js';
-import { type ExtensionOp, WRITER_EXTENSIONS } from './writer-extensions.js';
+import { type ExtensionOp, WRITER_EXTENSIONS, type WriterExtension } from './writer-extensions.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterRequest } from './writer-protocol.js';
 
 const init = workerData as WriterInit;
@@ -71,12 +71,13 @@ function rebuildDedupe(now: number): void {
 }
 rebuildDedupe(Date.now());
 
-const extensions = new Map(
-  WRITER_EXTENSIONS.map((x) => {
-    db.exec(x.schema);
-    return [x.name, x.open(db)] as const;
-  }),
-);
+for (const x of WRITER_EXTENSIONS) db.exec(x.schema);
+/** Each extension's handler; opened again after a rolled-back group, so nothing they cache outlives a rollback. */
+let extensions = openExtensions();
+
+function openExtensions(): Map<string, ReturnType<WriterExtension['open']>> {
+  return new Map(WRITER_EXTENSIONS.map((x) => [x.name, x.open(db)] as const));
+}
 
 function apply(op: WriteOp, now: number): OpResult {
   const colon = op.k.indexOf(':');
@@ -162,8 +163,9 @@ parentPort!.on('message', (msg: WriterRequest) => {
     reply = { id: msg.id, ok: true, results: runGroup(msg.ops, msg.now) };
   } catch (err) {
     reply = { id: msg.id, ok: false, error: (err as Error).message };
-    // The group was rolled back: forget what it added to the index.
+    // The group was rolled back: forget what it added to the index and to the extensions' caches.
     try {
+      extensions = openExtensions();
       rebuildDedupe(Date.now());
     } catch {
       // The database cannot be read either; the next group fails too and tries again.
