@@ -1,5 +1,5 @@
 // The tracking-plans benchmark on its own (bench/scenarios/plans.ts): `npm run bench -- plans`, BENCH_ONLY=plans npm
-// run bench, or `node --import tsx bench/plans.ts`. About 3 minutes on 2 quiet cores (more when other processes make
+// run bench, or `node --import tsx bench/plans.ts`. About 5 minutes on 2 quiet cores (more when other processes make
 // runs be repeated). Builds Sluice, waits for quiet CPUs, probes host stalls, runs the part, prints its table and
 // adds it to bench/results/latest.json under "plans" (the other parts' figures there are kept). See BENCHMARKS.md,
 // "Tracking plans". BENCH_QUICK=1: one short round of everything, to check the bench works (not to be quoted).
