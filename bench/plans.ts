@@ -1,68 +1,18 @@
 // The tracking-plans benchmark on its own (bench/scenarios/plans.ts): `npm run bench -- plans`, BENCH_ONLY=plans npm
-// run bench, or `node --import tsx bench/plans.ts`. About 3 minutes on 2 quiet cores (more when other processes make
+// run bench, or `node --import tsx bench/plans.ts`. About 5 minutes on 2 quiet cores (more when other processes make
 // runs be repeated). Builds Sluice, waits for quiet CPUs, probes host stalls, runs the part, prints its table and
 // adds it to bench/results/latest.json under "plans" (the other parts' figures there are kept). See BENCHMARKS.md,
 // "Tracking plans". BENCH_QUICK=1: one short round of everything, to check the bench works (not to be quoted).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cpuBusy, machineInfo, stallProbe, waitQuiet } from './lib/machine.js';
-import { wrkAvailable } from './lib/wrk.js';
+import { hostFacts, prepareHost, printPart, runEntry, storePart } from './part-entry.js';
 import { renderTable } from './report.js';
-import { disturbedRuns, log } from './scenarios/common.js';
 import { runPlansPart } from './scenarios/plans.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
 async function main(): Promise<void> {
-  const started = Date.now();
-  if (!wrkAvailable()) {
-    process.stderr.write('bench: wrk is not installed. It is the closed-loop load generator; install it with:\n  apt-get update && apt-get install -y wrk\n');
-    process.exit(2);
-  }
-  if (spawnSync('taskset', ['-V']).error !== undefined) {
-    process.stderr.write('bench: taskset (util-linux) is missing; it pins the server and the client to their cores.\n');
-    process.exit(2);
-  }
-  const nproc = Number(spawnSync('nproc', { encoding: 'utf8' }).stdout.trim());
-  if (!(nproc >= 2)) {
-    process.stderr.write(`bench: needs at least 2 CPUs (server on core 0, client on core 1); this machine has ${nproc}.\n`);
-    process.exit(2);
-  }
-  log('building Sluice (npm run build)...');
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
-  if (build.status !== 0) throw new Error('npm run build failed');
-
-  const machine = machineInfo();
-  const busyStart = await waitQuiet(60_000, (b) => log(`  waiting for the CPUs to be quiet (busy: ${b.map((x) => `${Math.round(x * 100)}%`).join(', ')})...`));
-  if (busyStart.some((b) => b > 0.15)) log(`WARNING: starting with the CPUs busy (${busyStart.map((b) => `${Math.round(b * 100)}%`).join(', ')}): figures will be low and noisy.`);
-  log('probing host scheduling stalls (3 s)...');
-  const stalls = await stallProbe(3);
-  log(`  longest stall of a busy thread: ${stalls.maxGapMs} ms (${stalls.gapsOver1ms} over 1 ms)`);
-
+  const host = await prepareHost({ wrk: true });
   const part = await runPlansPart();
-  const busyAfter = await cpuBusy(500);
-  const seconds = Math.round((Date.now() - started) / 1000);
-
-  process.stdout.write(`\nSluice tracking-plans benchmark, ${part.date}, ${seconds} s\n`);
-  process.stdout.write(`${machine.cpuModel}, ${machine.nproc} CPUs, node ${machine.node}, disk ${machine.disk}\n`);
-  process.stdout.write(`host stall probe: longest ${stalls.maxGapMs} ms; CPU busy before start: ${busyStart.map((b) => `${Math.round(b * 100)}%`).join(', ')}\n`);
-  const kept = disturbedRuns.filter((d) => !d.retried);
-  process.stdout.write(`runs repeated because other processes used the CPUs: ${disturbedRuns.length - kept.length}\n`);
-  if (kept.length > 0) process.stdout.write(`WARNING: runs kept although disturbed (treat with care): ${kept.map((d) => `${d.label} (${d.foreignCores} cores)`).join('; ')}\n`);
-  process.stdout.write(`\nTracking plans\n${renderTable(part.rows)}\n`);
-
-  const dir = join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'latest.json');
-  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  const plans = { ...part, seconds, machine, stallProbe: stalls, cpuBusyBefore: busyStart, cpuBusyAfter: busyAfter, disturbedRuns };
-  writeFileSync(file, `${JSON.stringify({ ...previous, plans }, null, 2)}\n`);
-  process.stdout.write(`\nraw results: bench/results/latest.json ("plans")\n`);
+  const facts = await hostFacts(host);
+  printPart(`Sluice tracking-plans benchmark, ${part.date}`, host, facts.seconds, [], 'Tracking plans', renderTable(part.rows));
+  storePart('plans', { ...part, ...facts });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runEntry(main);

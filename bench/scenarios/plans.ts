@@ -1,14 +1,14 @@
 // Tracking plans: what enforcing a plan costs ingestion. The same bodies go to Sluice servers that differ only in
-// their source's `tracking_plan`: none, a 50-event plan in `block` mode, and the same plan in `allow` mode. Every
+// their source's `tracking_plan`: none, and a 50-event plan in `block`, `allow` and `omit` mode. Every
 // server runs on core 0 and wrk on core 1, as in the ingest scenario; one server is loaded at a time.
 //
 // The bodies come from src/plans/synthetic.ts: a 50-item /v1/batch cycling through the plan's 50 events (every item
-// valid, so block refuses nothing and allow flags nothing: the figure is the cost of checking, not of violations),
+// valid, so block refuses nothing and allow and omit flag nothing: the figure is the cost of checking, not of violations),
 // and a single /v1/track call of the first event. Every messageId is the harness's token, replaced by wrk with a
 // fresh random UUID per event.
 //
 // Method, per body: start the three servers, check each one answers as its mode says (an invalid batch is refused
-// item by item under block, accepted under allow and with no plan), warm them up in turn (PLANS_WARMUP_ROUNDS ×
+// item by item under block, accepted under allow, omit and with no plan), warm them up in turn (PLANS_WARMUP_ROUNDS ×
 // WARMUP_S each, closed loop), then PLANS_ROUNDS rounds; a round measures every server once (closed loop, wrk,
 // CAPACITY_CONNS connections, PLANS_RUN_S), in an order that rotates from round to round. Interleaving the servers,
 // rather than measuring one server's runs back to back, keeps a drift of the shared host (disk, neighbours) out of
@@ -45,8 +45,14 @@ const QUICK = process.env.BENCH_QUICK === '1';
  */
 export const PLANS_ROUNDS = QUICK ? 1 : 5;
 export const PLANS_RUN_S = QUICK ? 1 : 3;
-/** Warm-up rounds before the measured ones: every server, in turn, WARMUP_S closed loop, this many times. */
-export const PLANS_WARMUP_ROUNDS = QUICK ? 1 : 2;
+/**
+ * Warm-up rounds before the measured ones: every server, in turn, WARMUP_S closed loop, this many times. V8 optimizes
+ * each of the plan's 50 validators on its own, on a compiler thread that shares core 0 with the loaded server: with
+ * 2 rounds (4 s of load) a third of them still ran unoptimized in the first measured rounds, and the plan servers'
+ * ratio climbed from round to round. 5 rounds (10 s, a few thousand calls of each validator) measure a server in the
+ * state it runs in for the rest of its life.
+ */
+export const PLANS_WARMUP_ROUNDS = QUICK ? 1 : 5;
 /** The check alone (bench/probes/plan-check.ts): seconds per run, after its own 1 s warm-up; PLANS_CHECK_RUNS runs. */
 export const PLANS_CHECK_S = QUICK ? 1 : 2;
 export const PLANS_CHECK_RUNS = QUICK ? 1 : 3;
@@ -57,11 +63,12 @@ const PLAN_CHECK = fileURLToPath(new URL('../probes/plan-check.ts', import.meta.
 export const PLAN_EVENTS = 50;
 export const PLAN_BATCH_ITEMS = 50;
 
-export type VariantKey = 'none' | 'block' | 'allow';
-const VARIANTS: { key: VariantKey; label: string; mode?: 'block' | 'allow' }[] = [
+export type VariantKey = 'none' | 'block' | 'allow' | 'omit';
+const VARIANTS: { key: VariantKey; label: string; mode?: 'block' | 'allow' | 'omit' }[] = [
   { key: 'none', label: 'no plan' },
   { key: 'block', label: 'plan, mode: block', mode: 'block' },
   { key: 'allow', label: 'plan, mode: allow', mode: 'allow' },
+  { key: 'omit', label: 'plan, mode: omit', mode: 'omit' },
 ];
 
 export interface PlanRun {
@@ -122,7 +129,7 @@ export interface PlansResults {
   checkAlone: { nsPerEvent: number; runs: number[] };
 }
 
-function sourceWithPlan(planFile: string, mode: 'block' | 'allow' | undefined): Record<string, unknown> {
+function sourceWithPlan(planFile: string, mode: 'block' | 'allow' | 'omit' | undefined): Record<string, unknown> {
   const source: Record<string, unknown> = { name: 'bench', write_keys: [WRITE_KEY] };
   if (mode !== undefined) source.tracking_plan = { file: planFile, mode };
   return { sources: [source] };
@@ -192,7 +199,7 @@ async function runKind(kind: 'batch' | 'single', planFile: string): Promise<Plan
 
     const checks = {} as Record<VariantKey, string>;
     for (const v of VARIANTS) checks[v.key] = await checkEnforcement(kind, urlOf(v.key), v.key);
-    log(`  checked: an invalid ${kind} body is refused with block, accepted with allow and with no plan`);
+    log(`  checked: an invalid ${kind} body is refused with block, accepted with allow, omit and with no plan`);
 
     // Each of the plan's validators is its own compiled function, optimized by V8 on its own: warm every server up
     // before any measured run, in turn as the measured rounds go (the disk and the page cache then start the first
@@ -260,10 +267,10 @@ export async function runPlans(): Promise<PlansResults> {
   const onWait = (b: number[]): void => log(`  waiting for the CPUs to be quiet (busy: ${b.map((x) => `${Math.round(x * 100)}%`).join(', ')})...`);
   try {
     const busyAtStart = await waitQuiet(60_000, onWait);
-    log(`plans: ${PLAN_BATCH_ITEMS}-event batches, no plan vs a ${PLAN_EVENTS}-event plan (block, allow)...`);
+    log(`plans: ${PLAN_BATCH_ITEMS}-event batches, no plan vs a ${PLAN_EVENTS}-event plan (block, allow, omit)...`);
     const batch = await runKind('batch', planFile);
     await waitQuiet(60_000, onWait);
-    log('plans: single track calls, no plan vs the plan (block, allow)...');
+    log('plans: single track calls, no plan vs the plan (block, allow, omit)...');
     const single = await runKind('single', planFile);
     await waitQuiet(60_000, onWait);
     log('plans: the plan check alone (bench/probes/plan-check.ts)...');

@@ -1,5 +1,8 @@
-// One configured ajv per plan. Strict, so a typo in a plan (`requried`, `minimun`) is an error at start rather than
-// a rule silently not enforced; all errors, so one message reports every violation (and omit mode can drop them all).
+// The configured ajvs of a plan. Strict, so a typo in a plan (`requried`, `minimun`) is an error at start rather
+// than a rule silently not enforced. Two of them, because the two questions cost differently: "does it follow the
+// plan?" is asked of every message and wants code that stops at the first problem and builds no messages; "what is
+// wrong with it?" is asked only of the rare message that does not, and wants all errors, so one report lists every
+// violation (and omit mode can drop them all).
 import { Ajv } from 'ajv';
 
 const DATE = '\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])';
@@ -20,9 +23,12 @@ const FORMATS: Record<string, RegExp | ((s: string) => boolean)> = {
   hostname: /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
 };
 
-export function createAjv(): Ajv {
+/** `check`: validity only, first error; `describe`: every error, with messages. Both accept the same payloads. */
+export function createAjv(purpose: 'check' | 'describe'): Ajv {
+  const describe = purpose === 'describe';
   const ajv = new Ajv({
-    allErrors: true,
+    allErrors: describe,
+    messages: describe,
     strict: true,
     strictTypes: false,
     strictTuples: false,

@@ -1,5 +1,6 @@
-// Compiles a plan once, at start: one ajv validator per track event and per call section. Every problem of every
-// schema is listed at once, with its path in the file, like a config error.
+// Compiles a plan once, at start: per track event and per call section, a validator that only answers yes or no
+// (run on every message) and one that lists every violation (run only on a message the first refused). Every
+// problem of every schema is listed at once, with its path in the file, like a config error.
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv } from './ajv.js';
 import { closeSchema } from './closed-schema.js';
@@ -8,8 +9,10 @@ import { type PayloadViolation, toViolations } from './violations.js';
 
 export interface CompiledPayload {
   field: 'properties' | 'traits';
-  /** Null when the entry gives no schema: any payload is planned. */
+  /** Null when the entry gives no schema: any payload is planned. Stops at the first problem and says nothing. */
   validate: ValidateFunction | null;
+  /** The same schema with every error reported: what is wrong with a payload `validate` refused. */
+  describe: ValidateFunction | null;
 }
 
 export interface CompiledPlan {
@@ -21,10 +24,13 @@ export interface CompiledPlan {
 
 /** Violations of one payload (properties or traits; absent counts as `{}`), or null when it follows the entry. */
 export function checkPayload(entry: CompiledPayload, payload: unknown): PayloadViolation[] | null {
-  if (entry.validate === null) return null;
+  if (entry.validate === null || entry.describe === null) return null;
   const data = payload ?? {};
   if (entry.validate(data)) return null;
-  return toViolations(entry.validate.errors ?? [], entry.field, data);
+  // Both validators accept the same payloads; should they ever disagree, the message is let through unflagged
+  // rather than reported with no violation to show.
+  if (entry.describe(data)) return null;
+  return toViolations(entry.describe.errors ?? [], entry.field, data);
 }
 
 /** One problem per place in the schema: a bad value fails several meta-schema branches, the first one says it best. */
@@ -41,23 +47,26 @@ function schemaProblems(errors: readonly ErrorObject[] | null | undefined, where
 }
 
 export function compilePlan(plan: TrackingPlan, file: string): CompiledPlan {
-  const ajv = createAjv();
+  const checking = createAjv('check');
+  const describing = createAjv('describe');
   const problems: string[] = [];
+  const none = (field: 'properties' | 'traits'): CompiledPayload => ({ field, validate: null, describe: null });
 
   function compile(schema: JsonSchema | undefined, field: 'properties' | 'traits', where: PropertyKey[]): CompiledPayload {
-    if (schema === undefined) return { field, validate: null };
+    if (schema === undefined) return none(field);
     // A $schema line copied from a draft-07 file is fine at the root; ajv would otherwise look the URI up.
     const { $schema: _ignored, ...rest } = schema;
     const closed = closeSchema({ type: 'object', ...rest });
-    if (!ajv.validateSchema(closed)) {
-      problems.push(...schemaProblems(ajv.errors, [...where, field]));
-      return { field, validate: null };
+    if (!describing.validateSchema(closed)) {
+      problems.push(...schemaProblems(describing.errors, [...where, field]));
+      return none(field);
     }
     try {
-      return { field, validate: ajv.compile(closed) };
+      const describe = describing.compile(closed);
+      return { field, validate: checking.compile(closed), describe };
     } catch (err) {
       problems.push(`${formatPath([...where, field])}: ${(err as Error).message}`);
-      return { field, validate: null };
+      return none(field);
     }
   }
 

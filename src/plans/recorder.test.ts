@@ -9,7 +9,7 @@ function finding(event: string, violations: PlanFinding['violations'], type: Pla
 }
 
 describe('ViolationRecorder', () => {
-  it('counts each violation at once and folds them into one stored row per source, event, path and kind', async () => {
+  it('counts the violations of each request at once and folds them into one stored row per source, event, path and kind', async () => {
     const counted: string[] = [];
     const written: ViolationRow[][] = [];
     const recorder = new ViolationRecorder({
@@ -21,7 +21,8 @@ describe('ViolationRecorder', () => {
     recorder.report('web', [finding('Order', [qty(0, 'a'), qty(3, 'b')])], 1000);
     recorder.report('web', [finding('Nope', [{ kind: 'unplanned_event', path: 'event', message: 'x', value: 'Nope' }])], 2000);
     recorder.report('web', [finding('Order', [qty(1, 'c')])], 3000);
-    assert.deepEqual(counted, ['web|Order|type_mismatch|1', 'web|Order|type_mismatch|1', `web|${UNPLANNED_EVENT_LABEL}|unplanned_event|1`, 'web|Order|type_mismatch|1']);
+    // One increment per request and (event, kind): the first request's two violations count as 2 at once.
+    assert.deepEqual(counted, ['web|Order|type_mismatch|2', `web|${UNPLANNED_EVENT_LABEL}|unplanned_event|1`, 'web|Order|type_mismatch|1']);
     assert.deepEqual(written, [], 'nothing is written before the flush');
     await recorder.flush();
     assert.deepEqual(written, [

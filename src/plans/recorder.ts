@@ -51,9 +51,15 @@ export class ViolationRecorder implements PlanReports {
   }
 
   report(source: string, findings: readonly PlanFinding[], at: number): void {
+    // Counted per request, one increment per (event, kind): a batch of 50 bad items is a few metric updates, not 50+.
+    const counts = new Map<string, { event: string; kind: string; n: number }>();
     for (const f of findings) {
       for (const v of f.violations) {
-        this.opts.telemetry.planViolations(source, v.kind === 'unplanned_event' ? UNPLANNED_EVENT_LABEL : f.event, v.kind, 1);
+        const label = v.kind === 'unplanned_event' ? UNPLANNED_EVENT_LABEL : f.event;
+        const countKey = `${label}\u0000${v.kind}`;
+        const count = counts.get(countKey);
+        if (count === undefined) counts.set(countKey, { event: label, kind: v.kind, n: 1 });
+        else count.n++;
         const path = foldPath(v.path);
         const key = `${source}\u0000${f.type}\u0000${f.event}\u0000${path}\u0000${v.kind}`;
         const row = this.pending.get(key);
@@ -67,6 +73,7 @@ export class ViolationRecorder implements PlanReports {
         }
       }
     }
+    for (const c of counts.values()) this.opts.telemetry.planViolations(source, c.event, c.kind, c.n);
     if (this.pending.size >= this.maxPending) void this.flush();
     else if (this.timer === null && this.pending.size > 0) {
       this.timer = setTimeout(() => void this.flush(), this.flushMs);
