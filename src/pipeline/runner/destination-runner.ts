@@ -41,6 +41,12 @@ export interface RunnerOptions {
   onPausedChange: (paused: boolean) => Promise<void>;
 }
 
+/** A delivery that can never be sent as it is (not JSON, or a transform threw), with why. */
+interface Poisoned {
+  delivery: Delivery;
+  reason: string;
+}
+
 interface Item {
   delivery: Delivery;
   out: OutgoingEvent;
@@ -168,8 +174,9 @@ export class DestinationRunner {
       const waitMs = pending.length > 0 ? Math.max(0, deadline - Date.now()) : IDLE_WAIT_MS;
       const deliveries = await this.o.consumer.read(this.maxEvents - pending.length, { waitMs, signal: AbortSignal.any([signal, this.readAbort.signal]) });
       const skipped: Delivery[] = [];
+      const poisoned: Poisoned[] = [];
       for (const d of deliveries) {
-        const item = await this.prepare(d, skipped);
+        const item = this.prepare(d, skipped, poisoned);
         if (item === null) continue;
         if (!this.paused && pending.length > 0 && (pendingBytes + item.bytes > this.maxBytes || pending.length >= this.maxEvents)) await flush();
         if (pending.length === 0) deadline = Date.now() + this.o.batch.max_wait_ms;
@@ -180,19 +187,23 @@ export class DestinationRunner {
         this.o.telemetry.filtered(this.o.name, skipped.length);
         this.settle(this.o.consumer.ack(skipped));
       }
+      for (const p of poisoned) await this.deadLetter([p.delivery], p.reason);
       if (this.paused) continue;
       if (pending.length >= this.maxEvents || pendingBytes >= this.maxBytes || (pending.length > 0 && Date.now() >= deadline)) await flush();
     }
     // Stopping: what was read but not sent stays unsettled and is delivered again after a restart.
   }
 
-  /** Filters and transforms one delivery. Null when it was settled here (filtered, dropped, or a transform threw). */
-  private async prepare(d: Delivery, skipped: Delivery[]): Promise<Item | null> {
+  /**
+   * Filters and transforms one delivery. Null when it was settled here: filtered or dropped (into `skipped`), or a
+   * transform threw (into `poisoned`, dead-lettered by the caller). Synchronous, as it runs for every event read.
+   */
+  private prepare(d: Delivery, skipped: Delivery[], poisoned: Poisoned[]): Item | null {
     let doc: JsonObject;
     try {
       doc = payloadOf(d.event, this.o.payload);
     } catch (err) {
-      await this.deadLetter([d], `the stored event is not JSON: ${(err as Error).message}`);
+      poisoned.push({ delivery: d, reason: `the stored event is not JSON: ${(err as Error).message}` });
       return null;
     }
     if (!this.o.filter(d.event.source, d.event.type, doc)) {
@@ -209,7 +220,7 @@ export class DestinationRunner {
         doc = out;
       } catch (err) {
         const reason = err instanceof TransformError ? `transform failed: ${err.message}` : `transform threw: ${(err as Error).message}`;
-        await this.deadLetter([d], reason);
+        poisoned.push({ delivery: d, reason });
         return null;
       }
     }
