@@ -156,7 +156,11 @@ export class DestinationRunner {
       pending = [];
       pendingBytes = 0;
       await this.slots.free();
-      this.slots.run(() => this.sendAndSettle(batch));
+      // The documents are handed to the destination and not kept here: once it has serialized them they are
+      // garbage, instead of living (and being promoted to V8's old generation) until the request is answered.
+      const deliveries = batch.map((i) => i.delivery);
+      const sending = this.send(batch.map((i) => i.out));
+      this.slots.run(() => this.settleSend(deliveries, sending));
     };
 
     while (!signal.aborted) {
@@ -227,53 +231,48 @@ export class DestinationRunner {
     return { delivery: d, out: { seq: d.event.seq, messageId: d.event.messageId, source: d.event.source, doc }, bytes: d.event.body.length };
   }
 
-  private async send(items: readonly Item[]): Promise<SendResult> {
+  /** Starts a send; not async, so no suspended frame keeps `events` alive while the request is out. */
+  private send(events: readonly OutgoingEvent[]): Promise<SendResult> {
     const started = performance.now();
-    let result: SendResult;
+    let sending: Promise<SendResult>;
     try {
-      result = await this.o.destination.send(
-        items.map((i) => i.out),
-        this.sendSignal,
-      );
+      sending = this.o.destination.send(events, this.sendSignal);
     } catch (err) {
-      // A destination that throws is a bug or an unexpected failure: retry, it may pass; attempts are bounded.
-      result = { kind: 'retry', reason: `destination threw: ${(err as Error).message}` };
+      sending = Promise.reject(err as Error);
     }
+    return sending.then(
+      (result) => this.timed(result, started),
+      // A destination that throws is a bug or an unexpected failure: retry, it may pass; attempts are bounded.
+      (err: unknown) => this.timed({ kind: 'retry', reason: `destination threw: ${(err as Error).message}` }, started),
+    );
+  }
+
+  private timed(result: SendResult, started: number): SendResult {
     this.o.telemetry.sendSeconds(this.o.name, result.kind, (performance.now() - started) / 1000);
     return result;
   }
 
-  private async sendAndSettle(items: Item[]): Promise<void> {
-    const result = await this.send(items);
+  private async settleSend(deliveries: Delivery[], sending: Promise<SendResult>): Promise<void> {
+    const result = await sending;
     const now = Date.now();
     switch (result.kind) {
       case 'ok':
-        this.acked(items.map((i) => i.delivery));
+        this.acked(deliveries);
         return;
       case 'fail':
         this.noteError(result.reason);
-        await this.deadLetter(
-          items.map((i) => i.delivery),
-          result.reason,
-          result.exchange,
-        );
+        await this.deadLetter(deliveries, result.reason, result.exchange);
         return;
       case 'retry':
         this.noteError(result.reason);
-        await this.retryOrGiveUp(
-          items.map((i) => i.delivery),
-          result.reason,
-          result.retryAfterMs,
-          now,
-          result.exchange,
-        );
+        await this.retryOrGiveUp(deliveries, result.reason, result.retryAfterMs, now, result.exchange);
         return;
       case 'partial': {
         const failed = new Map(result.failures.map((f) => [f.index, f]));
         const ok: Delivery[] = [];
-        for (let i = 0; i < items.length; i++) {
+        for (let i = 0; i < deliveries.length; i++) {
           const f = failed.get(i);
-          const d = items[i]!.delivery;
+          const d = deliveries[i]!;
           if (f === undefined) ok.push(d);
           else if (f.permanent) await this.deadLetter([d], f.reason, result.exchange);
           else await this.retryOrGiveUp([d], f.reason, f.retryAfterMs, now, result.exchange);
@@ -357,7 +356,7 @@ export class DestinationRunner {
         }
       }
       if (items.length === 0) continue;
-      const result = await this.send(items.map((x) => x.item));
+      const result = await this.send(items.map((x) => x.item.out));
       const accepted: number[] = [];
       if (result.kind === 'ok') accepted.push(...items.map((x) => x.dl.id));
       else if (result.kind === 'partial') {
