@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { SERVER_CPU, type Server, startServer } from './proc.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** The Node flags the `sluice` command's shebang passes (src/cli/main.ts), so `node MAIN` runs as `sluice` does. */
+export const SLUICE_NODE_FLAGS = ['--max-semi-space-size=64'];
 export const WRITE_KEY = 'bench-write-key-0001';
 /** HTTP Basic with the write key as username and an empty password, as Segment's SDKs send it. */
 export const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
@@ -25,7 +27,7 @@ export async function startSluice(extra: Record<string, unknown> = {}): Promise<
   // JSON is YAML: the config is written as JSON so that `extra` can be any structure.
   writeFileSync(config, `${JSON.stringify({ sources: [{ name: 'bench', write_keys: [WRITE_KEY] }], ...extra }, null, 2)}\n`);
   const dataDir = join(dir, 'data');
-  const server = await startServer([MAIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', config], {
+  const server = await startServer([...SLUICE_NODE_FLAGS, MAIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', config], {
     cpu: SERVER_CPU,
     env: { LOG_LEVEL: 'info' },
   });

@@ -23,7 +23,7 @@ import { singleTemplate } from '../lib/bodies.js';
 import { foreignCpu } from '../lib/machine.js';
 import { runOpenLoop, type OpenLoopResult } from '../lib/open-loop.js';
 import { CLIENT_CPU, runPinned, SERVER_CPU, startServer, type Server } from '../lib/proc.js';
-import { AUTH, startSluice } from '../lib/sluice.js';
+import { AUTH, SLUICE_NODE_FLAGS, startSluice } from '../lib/sluice.js';
 import { median, medianRun } from '../lib/stats.js';
 import { cpuTicks, disturbedRuns, log, undisturbed } from './common.js';
 import {
@@ -250,7 +250,8 @@ async function withCpuShare<T>(pid: number, fn: () => Promise<T>): Promise<{ res
 function runnerArgs(db: string, destination: Record<string, unknown>, events: number, warmup: number): string[] {
   // BENCH_CPU_PROF=DIR: profile every runner process (node --cpu-prof), for finding where its time goes.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  return [...prof, '--import', 'tsx', RUNNER, '--db', db, '--destination', JSON.stringify(destination), '--events', String(events), '--warmup', String(warmup)];
+  // The runner runs with the Node flags `sluice start` has (src/cli/main.ts), as it measures what `sluice start` does.
+  return [...prof, ...SLUICE_NODE_FLAGS, '--import', 'tsx', RUNNER, '--db', db, '--destination', JSON.stringify(destination), '--events', String(events), '--warmup', String(warmup)];
 }
 
 async function measureCase(key: CaseKey, destination: Record<string, unknown>, api: FakeApi, db: string, dir: string): Promise<DeliveryCase> {

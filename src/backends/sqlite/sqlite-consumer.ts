@@ -34,7 +34,8 @@ export class SqliteConsumer implements Consumer {
   ) {
     this.tracker = new CursorTracker(cursor);
     this.st = {
-      next: db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      // Columns named as LoggedEvent's fields, so each row is the event as read: no second object per event.
+      next: db.prepare('SELECT seq, source, message_id AS messageId, type, received_at AS receivedAt, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
       due: db.prepare(
         `SELECT e.seq, e.source, e.message_id, e.type, e.received_at, e.body, r.attempt, r.first_at FROM retries r
          JOIN events e ON e.seq = r.seq WHERE r.consumer = ? AND r.due_at <= ? ORDER BY r.due_at, r.seq LIMIT ?`,
@@ -76,10 +77,10 @@ export class SqliteConsumer implements Consumer {
       out.push(d);
     }
     if (out.length < max) {
-      const rows = this.st.next.all(this.tracker.readPos, max - out.length) as EventRow[];
-      for (const r of rows) {
-        this.tracker.handOut(r.seq);
-        out.push({ event: toLoggedEvent(r), attempt: 1 });
+      const rows = this.st.next.all(this.tracker.readPos, max - out.length) as LoggedEvent[];
+      for (const event of rows) {
+        this.tracker.handOut(event.seq);
+        out.push({ event, attempt: 1 });
       }
     }
     return out;

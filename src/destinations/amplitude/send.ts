@@ -23,7 +23,8 @@ export const THROTTLE_PAUSE_MS = 30_000;
 const MAX_RESENDS = 1;
 const WHAT = 'Amplitude';
 
-export async function sendBatch(config: Config, ctx: DestinationContext, batch: readonly OutgoingEvent[], signal: AbortSignal): Promise<SendResult> {
+/** Not async: the events are mapped and serialized at once, and the batch is not kept while the requests are out. */
+export function sendBatch(config: Config, ctx: DestinationContext, batch: readonly OutgoingEvent[], signal: AbortSignal): Promise<SendResult> {
   const out = new Outcomes(batch.length);
   const items: string[] = [];
   const ready: number[] = [];
@@ -34,7 +35,10 @@ export async function sendBatch(config: Config, ctx: DestinationContext, batch: 
       ready.push(i);
     } else out.fail([i], true, mapped.reason);
   });
+  return postAll(config, ctx, items, ready, out, signal);
+}
 
+async function postAll(config: Config, ctx: DestinationContext, items: readonly string[], ready: readonly number[], out: Outcomes, signal: AbortSignal): Promise<SendResult> {
   const envelope = utf8Bytes(requestBody(config, []));
   const { chunks, oversize } = chunkBySize(ready, (i) => utf8Bytes(items[i] as string), {
     maxItems: MAX_REQUEST_EVENTS,

@@ -4,7 +4,7 @@
 // The choices per Segment type are in docs/destinations.md.
 import { createHash } from 'node:crypto';
 import type { JsonObject } from '../../core/event.js';
-import { bool, defined, num, obj, str, timeMs } from '../shared/read.js';
+import { bool, copyInto, defined, num, obj, put, str, timeMs } from '../shared/read.js';
 
 export interface MapOptions {
   project_token: string;
@@ -58,18 +58,18 @@ function importEvent(event: string, doc: JsonObject, messageId: string, properti
   const deviceId = str(doc, 'anonymousId');
   // What Simplified ID Merge would derive itself; /import wants distinct_id on every event ('' for no user).
   const distinct_id = userId ?? (deviceId === undefined ? '' : `$device:${deviceId}`);
-  const record = {
-    event,
-    properties: {
-      ...contextProperties(doc),
-      ...properties,
-      ...defined({ $user_id: userId, $device_id: deviceId }),
-      time,
-      distinct_id,
-      $insert_id: insertId(str(doc, 'messageId') ?? messageId),
-    },
-  };
-  return { ok: true, route: 'import', record };
+  // One object, filled in the order a spread of each part would give (later parts override earlier keys): no
+  // intermediate objects, as this runs for every event a runner delivers.
+  const out: JsonObject = {};
+  const context = obj(doc, 'context');
+  if (context !== undefined) putContextProperties(out, context);
+  copyInto(out, properties);
+  put(out, '$user_id', userId);
+  put(out, '$device_id', deviceId);
+  out.time = time;
+  out.distinct_id = distinct_id;
+  out.$insert_id = insertId(str(doc, 'messageId') ?? messageId);
+  return { ok: true, route: 'import', record: { event, properties: out } };
 }
 
 const INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;
@@ -87,29 +87,36 @@ export function insertId(messageId: string): string {
 }
 
 /** Segment's context spec → Mixpanel's default property names, where present. Event properties override them. */
-function contextProperties(doc: JsonObject): JsonObject {
-  return defined({
-    ip: str(doc, 'context.ip'),
-    $os: str(doc, 'context.os.name'),
-    $os_version: str(doc, 'context.os.version'),
-    $manufacturer: str(doc, 'context.device.manufacturer'),
-    $model: str(doc, 'context.device.model'),
-    $app_version_string: str(doc, 'context.app.version'),
-    $app_build_number: str(doc, 'context.app.build'),
-    $carrier: str(doc, 'context.network.carrier'),
-    $wifi: bool(doc, 'context.network.wifi'),
-    $screen_width: num(doc, 'context.screen.width'),
-    $screen_height: num(doc, 'context.screen.height'),
-    $current_url: str(doc, 'context.page.url'),
-    $referrer: str(doc, 'context.page.referrer'),
-    utm_source: str(doc, 'context.campaign.source'),
-    utm_medium: str(doc, 'context.campaign.medium'),
-    utm_campaign: str(doc, 'context.campaign.name'),
-    utm_term: str(doc, 'context.campaign.term'),
-    utm_content: str(doc, 'context.campaign.content'),
-    mp_lib: str(doc, 'context.library.name'),
-    $lib_version: str(doc, 'context.library.version'),
-  });
+function putContextProperties(out: JsonObject, context: JsonObject): void {
+  // Each sub-object is looked up once; a missing one reads as undefined, and so does every field under it.
+  const os = obj(context, 'os');
+  const device = obj(context, 'device');
+  const app = obj(context, 'app');
+  const network = obj(context, 'network');
+  const screen = obj(context, 'screen');
+  const page = obj(context, 'page');
+  const campaign = obj(context, 'campaign');
+  const library = obj(context, 'library');
+  put(out, 'ip', str(context, 'ip'));
+  put(out, '$os', str(os, 'name'));
+  put(out, '$os_version', str(os, 'version'));
+  put(out, '$manufacturer', str(device, 'manufacturer'));
+  put(out, '$model', str(device, 'model'));
+  put(out, '$app_version_string', str(app, 'version'));
+  put(out, '$app_build_number', str(app, 'build'));
+  put(out, '$carrier', str(network, 'carrier'));
+  put(out, '$wifi', bool(network, 'wifi'));
+  put(out, '$screen_width', num(screen, 'width'));
+  put(out, '$screen_height', num(screen, 'height'));
+  put(out, '$current_url', str(page, 'url'));
+  put(out, '$referrer', str(page, 'referrer'));
+  put(out, 'utm_source', str(campaign, 'source'));
+  put(out, 'utm_medium', str(campaign, 'medium'));
+  put(out, 'utm_campaign', str(campaign, 'name'));
+  put(out, 'utm_term', str(campaign, 'term'));
+  put(out, 'utm_content', str(campaign, 'content'));
+  put(out, 'mp_lib', str(library, 'name'));
+  put(out, '$lib_version', str(library, 'version'));
 }
 
 /** The page keys Mixpanel's JavaScript SDK sends with $mp_web_page_view, so its page reports work. */

@@ -16,7 +16,8 @@ import { mapEvent, type Route } from './map.js';
 export const MAX_REQUEST_EVENTS = 2000;
 export const MAX_REQUEST_BYTES = 2_000_000;
 
-export async function sendBatch(config: Config, ctx: DestinationContext, batch: readonly OutgoingEvent[], signal: AbortSignal): Promise<SendResult> {
+/** Not async: the events are mapped and serialized at once, and the batch is not kept while the requests are out. */
+export function sendBatch(config: Config, ctx: DestinationContext, batch: readonly OutgoingEvent[], signal: AbortSignal): Promise<SendResult> {
   const out = new Outcomes(batch.length);
   const items: string[] = [];
   const routes: Record<Route, number[]> = { import: [], engage: [], groups: [] };
@@ -27,7 +28,10 @@ export async function sendBatch(config: Config, ctx: DestinationContext, batch: 
       routes[mapped.route].push(i);
     } else out.fail([i], true, mapped.reason);
   });
+  return postAll(config, ctx, items, routes, out, signal);
+}
 
+async function postAll(config: Config, ctx: DestinationContext, items: readonly string[], routes: Record<Route, number[]>, out: Outcomes, signal: AbortSignal): Promise<SendResult> {
   const post = (url: URL, headers: Record<string, string>) => (indices: readonly number[]) =>
     httpCall(ctx, { url: url.href, headers, body: jsonArray(indices.map((i) => items[i] as string)), timeoutMs: config.timeout_ms }, signal);
   const auth = { authorization: `Basic ${Buffer.from(`${config.project_token}:`).toString('base64')}` };

@@ -4,7 +4,7 @@ import type { SendResult } from '../../core/destination.js';
 import { chunkBySize } from './chunk.js';
 import type { HttpReply } from './http.js';
 import { Outcomes } from './outcomes.js';
-import { at, num, str, timeMs } from './read.js';
+import { at, copyInto, num, str, timeMs } from './read.js';
 import { MAX_SPLIT_DEPTH, postSplitting } from './split.js';
 
 const reply = (status: number): HttpReply => ({ status, body: '', retryAfterMs: undefined, exchange: { response: { status } } });
@@ -106,5 +106,17 @@ describe('read', () => {
     assert.equal(at(doc, 'a.b.c.d'), undefined);
     assert.equal(timeMs(doc, 't'), Date.parse('2024-06-01T12:00:00Z'));
     assert.equal(timeMs(doc, 'bad'), undefined);
+    assert.equal(at(doc, 'a.b.c'), 'x', 'a path read again (split once, then reused) reads the same');
+    assert.equal(at('text', 'a'), undefined, 'a key of something that is not an object is absent');
+  });
+
+  it('copyInto merges like a spread: later keys win in place, and a parsed "__proto__" stays a plain key', () => {
+    const from = JSON.parse('{"b":2,"__proto__":{"polluted":true},"c":3}') as Record<string, unknown>;
+    const out: Record<string, unknown> = { a: 1, b: 0 };
+    copyInto(out, from);
+    assert.deepEqual(Object.keys(out), Object.keys({ a: 1, b: 0, ...from }));
+    assert.equal(out.b, 2);
+    assert.equal(Object.getPrototypeOf(out), Object.prototype);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(out, '__proto__')?.value, { polluted: true });
   });
 });

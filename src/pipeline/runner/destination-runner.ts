@@ -41,6 +41,12 @@ export interface RunnerOptions {
   onPausedChange: (paused: boolean) => Promise<void>;
 }
 
+/** A delivery that can never be sent as it is (not JSON, or a transform threw), with why. */
+interface Poisoned {
+  delivery: Delivery;
+  reason: string;
+}
+
 interface Item {
   delivery: Delivery;
   out: OutgoingEvent;
@@ -150,7 +156,11 @@ export class DestinationRunner {
       pending = [];
       pendingBytes = 0;
       await this.slots.free();
-      this.slots.run(() => this.sendAndSettle(batch));
+      // The documents are handed to the destination and not kept here: once it has serialized them they are
+      // garbage, instead of living (and being promoted to V8's old generation) until the request is answered.
+      const deliveries = batch.map((i) => i.delivery);
+      const sending = this.send(batch.map((i) => i.out));
+      this.slots.run(() => this.settleSend(deliveries, sending));
     };
 
     while (!signal.aborted) {
@@ -168,8 +178,9 @@ export class DestinationRunner {
       const waitMs = pending.length > 0 ? Math.max(0, deadline - Date.now()) : IDLE_WAIT_MS;
       const deliveries = await this.o.consumer.read(this.maxEvents - pending.length, { waitMs, signal: AbortSignal.any([signal, this.readAbort.signal]) });
       const skipped: Delivery[] = [];
+      const poisoned: Poisoned[] = [];
       for (const d of deliveries) {
-        const item = await this.prepare(d, skipped);
+        const item = this.prepare(d, skipped, poisoned);
         if (item === null) continue;
         if (!this.paused && pending.length > 0 && (pendingBytes + item.bytes > this.maxBytes || pending.length >= this.maxEvents)) await flush();
         if (pending.length === 0) deadline = Date.now() + this.o.batch.max_wait_ms;
@@ -180,19 +191,23 @@ export class DestinationRunner {
         this.o.telemetry.filtered(this.o.name, skipped.length);
         this.settle(this.o.consumer.ack(skipped));
       }
+      for (const p of poisoned) await this.deadLetter([p.delivery], p.reason);
       if (this.paused) continue;
       if (pending.length >= this.maxEvents || pendingBytes >= this.maxBytes || (pending.length > 0 && Date.now() >= deadline)) await flush();
     }
     // Stopping: what was read but not sent stays unsettled and is delivered again after a restart.
   }
 
-  /** Filters and transforms one delivery. Null when it was settled here (filtered, dropped, or a transform threw). */
-  private async prepare(d: Delivery, skipped: Delivery[]): Promise<Item | null> {
+  /**
+   * Filters and transforms one delivery. Null when it was settled here: filtered or dropped (into `skipped`), or a
+   * transform threw (into `poisoned`, dead-lettered by the caller). Synchronous, as it runs for every event read.
+   */
+  private prepare(d: Delivery, skipped: Delivery[], poisoned: Poisoned[]): Item | null {
     let doc: JsonObject;
     try {
       doc = payloadOf(d.event, this.o.payload);
     } catch (err) {
-      await this.deadLetter([d], `the stored event is not JSON: ${(err as Error).message}`);
+      poisoned.push({ delivery: d, reason: `the stored event is not JSON: ${(err as Error).message}` });
       return null;
     }
     if (!this.o.filter(d.event.source, d.event.type, doc)) {
@@ -209,60 +224,55 @@ export class DestinationRunner {
         doc = out;
       } catch (err) {
         const reason = err instanceof TransformError ? `transform failed: ${err.message}` : `transform threw: ${(err as Error).message}`;
-        await this.deadLetter([d], reason);
+        poisoned.push({ delivery: d, reason });
         return null;
       }
     }
     return { delivery: d, out: { seq: d.event.seq, messageId: d.event.messageId, source: d.event.source, doc }, bytes: d.event.body.length };
   }
 
-  private async send(items: readonly Item[]): Promise<SendResult> {
+  /** Starts a send; not async, so no suspended frame keeps `events` alive while the request is out. */
+  private send(events: readonly OutgoingEvent[]): Promise<SendResult> {
     const started = performance.now();
-    let result: SendResult;
+    let sending: Promise<SendResult>;
     try {
-      result = await this.o.destination.send(
-        items.map((i) => i.out),
-        this.sendSignal,
-      );
+      sending = this.o.destination.send(events, this.sendSignal);
     } catch (err) {
-      // A destination that throws is a bug or an unexpected failure: retry, it may pass; attempts are bounded.
-      result = { kind: 'retry', reason: `destination threw: ${(err as Error).message}` };
+      sending = Promise.reject(err as Error);
     }
+    return sending.then(
+      (result) => this.timed(result, started),
+      // A destination that throws is a bug or an unexpected failure: retry, it may pass; attempts are bounded.
+      (err: unknown) => this.timed({ kind: 'retry', reason: `destination threw: ${(err as Error).message}` }, started),
+    );
+  }
+
+  private timed(result: SendResult, started: number): SendResult {
     this.o.telemetry.sendSeconds(this.o.name, result.kind, (performance.now() - started) / 1000);
     return result;
   }
 
-  private async sendAndSettle(items: Item[]): Promise<void> {
-    const result = await this.send(items);
+  private async settleSend(deliveries: Delivery[], sending: Promise<SendResult>): Promise<void> {
+    const result = await sending;
     const now = Date.now();
     switch (result.kind) {
       case 'ok':
-        this.acked(items.map((i) => i.delivery));
+        this.acked(deliveries);
         return;
       case 'fail':
         this.noteError(result.reason);
-        await this.deadLetter(
-          items.map((i) => i.delivery),
-          result.reason,
-          result.exchange,
-        );
+        await this.deadLetter(deliveries, result.reason, result.exchange);
         return;
       case 'retry':
         this.noteError(result.reason);
-        await this.retryOrGiveUp(
-          items.map((i) => i.delivery),
-          result.reason,
-          result.retryAfterMs,
-          now,
-          result.exchange,
-        );
+        await this.retryOrGiveUp(deliveries, result.reason, result.retryAfterMs, now, result.exchange);
         return;
       case 'partial': {
         const failed = new Map(result.failures.map((f) => [f.index, f]));
         const ok: Delivery[] = [];
-        for (let i = 0; i < items.length; i++) {
+        for (let i = 0; i < deliveries.length; i++) {
           const f = failed.get(i);
-          const d = items[i]!.delivery;
+          const d = deliveries[i]!;
           if (f === undefined) ok.push(d);
           else if (f.permanent) await this.deadLetter([d], f.reason, result.exchange);
           else await this.retryOrGiveUp([d], f.reason, f.retryAfterMs, now, result.exchange);
@@ -346,7 +356,7 @@ export class DestinationRunner {
         }
       }
       if (items.length === 0) continue;
-      const result = await this.send(items.map((x) => x.item));
+      const result = await this.send(items.map((x) => x.item.out));
       const accepted: number[] = [];
       if (result.kind === 'ok') accepted.push(...items.map((x) => x.dl.id));
       else if (result.kind === 'partial') {

@@ -19,6 +19,8 @@ interface Node {
 
 interface Child {
   readonly pattern: KeyPattern;
+  /** A literal key's match groups ([key]), made once here rather than for every input key it matches. */
+  readonly groups?: readonly string[];
   readonly node?: Node;
   readonly outputs?: readonly OutputPath[];
 }
@@ -75,7 +77,7 @@ function compileNode(spec: JsonObject, scope: Scope, keyPath: readonly string[],
           const child: Child = isObject(value)
             ? { pattern: key, node: Object.keys(value).length === 0 ? fail('an empty {} matches input but writes nothing') : compileNode(value, childScope, path, name, depth) }
             : { pattern: key, outputs: compileOutputs(value, childScope, fail) };
-          if (key.kind === 'literal') literals.set(key.key, child);
+          if (key.kind === 'literal') literals.set(key.key, { ...child, groups: [key.key] });
           else patterns.push({ ...child, pattern: key });
           continue;
         }
@@ -117,13 +119,13 @@ function applyNode(node: Node, level: number, input: unknown, run: Run): void {
   if (isContainer(input)) {
     if (node.patterns.length === 0 && !Array.isArray(input)) {
       // Only literal keys here: look them up instead of scanning the input.
-      for (const [key, child] of node.literals) if (Object.hasOwn(input, key)) applyChild(child, [key], input[key], level + 1, run);
+      for (const [key, child] of node.literals) if (Object.hasOwn(input, key)) applyChild(child, child.groups!, input[key], level + 1, run);
       return;
     }
     if (node.patterns.length === 0) {
       for (const [key, child] of node.literals) {
         const value = arrayIndex(key) === undefined ? undefined : childOf(input, key);
-        if (value !== undefined) applyChild(child, [key], value, level + 1, run);
+        if (value !== undefined) applyChild(child, child.groups!, value, level + 1, run);
       }
       return;
     }
@@ -137,7 +139,7 @@ function applyNode(node: Node, level: number, input: unknown, run: Run): void {
 function matchOne(node: Node, key: string, value: unknown, level: number, run: Run): void {
   const literal = node.literals.get(key);
   if (literal !== undefined) {
-    applyChild(literal, [key], value, level, run);
+    applyChild(literal, literal.groups!, value, level, run);
     return;
   }
   for (const child of node.patterns) {
