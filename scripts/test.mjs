@@ -1,5 +1,6 @@
 // Runs the whole test suite with node's test runner. Node 20 expands no globs, so the file list is built here.
 // Usage: node scripts/test.mjs [substring filters...]
+// Every test has 5 minutes at most: one that hangs fails with a timeout instead of holding CI until its limit.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,5 +25,5 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=300000', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
