@@ -152,6 +152,28 @@ functions:
     assert.equal(new Set(ids).size, ids.length, 'no change is stored twice');
   });
 
+  it('answers keep-alives while idle from the first second, so PostgreSQL does not cut a stream that has confirmed nothing yet', async () => {
+    // wal_sender_timeout is per connection: 1 s here, so a stream that sent no status would be cut within ~1 s.
+    const idle = `idle_${CAPTURE}`;
+    const idleConfig = join(dir, 'idle.yaml');
+    const url = `${DB_URL}?options=${encodeURIComponent('-c wal_sender_timeout=1000')}`;
+    writeFileSync(idleConfig, `change_capture: [{ name: ${idle}, url: "${url}", tables: [audit] }]\n`);
+    const idleServer = await startServer({ dataDir: tempDataDir(), args: ['--config', idleConfig] });
+    try {
+      const activePid = async (): Promise<number | null> =>
+        (await admin.query<{ active_pid: number | null }>('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [`sluice_${idle}`])).rows[0]?.active_pid ?? null;
+      const first = await eventually('the idle capture streaming', async () => (await activePid()) ?? undefined);
+      await new Promise((r) => setTimeout(r, 4000));
+      assert.equal(await activePid(), first, 'the same walsender still streams after four timeouts: keep-alives were answered');
+      const ready = (await (await fetch(`${idleServer.url}/readyz`)).json()) as { change_capture: { state: string; lastError: string | null }[] };
+      assert.equal(ready.change_capture[0]!.state, 'streaming');
+      assert.equal(ready.change_capture[0]!.lastError, null);
+    } finally {
+      await idleServer.kill();
+      await admin.query('SELECT pg_drop_replication_slot($1)', [`sluice_${idle}`]).catch(() => undefined);
+    }
+  });
+
   it('refuses to start, naming the problem, when a table is missing or has no primary key (publishing it would break its updates)', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, `change_capture: [{ name: bad_${CAPTURE}, url: "${DB_URL}", tables: [events_nopk, missing_table] }]\n`);

@@ -11,7 +11,7 @@ import type { Log } from '../../log/log.js';
 import { cloudEventMessageId } from '../cloudevents/attributes.js';
 import { type CaptureTarget, changeEvents, type RowChange, type Transaction } from './change-events.js';
 import { type ChangeCaptureConfig, publicationName, qualify, slotName } from './config.js';
-import { CaptureSetupError, prepareCapture } from './replication-setup.js';
+import { CaptureSetupError, type PreparedCapture, prepareCapture } from './replication-setup.js';
 
 /** A big transaction is appended in pieces this size; it is confirmed once, after its last piece. */
 const APPEND_CHUNK = 1000;
@@ -54,6 +54,8 @@ export class ChangeCapture {
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private readonly st: CaptureStatus;
+  /** The slot's confirmed_flush_lsn when this process started streaming: the keep-alive answer until we confirm one. */
+  private slotLsn: string | null = null;
 
   constructor(private readonly opts: ChangeCaptureOptions) {
     this.cfg = opts.config;
@@ -73,7 +75,7 @@ export class ChangeCapture {
    */
   async start(): Promise<void> {
     try {
-      await prepareCapture(this.cfg);
+      this.noteSlot(await prepareCapture(this.cfg));
     } catch (err) {
       if (err instanceof CaptureSetupError) throw new Error(`change capture ${this.cfg.name}: ${err.message}`);
       this.failed(err);
@@ -89,6 +91,14 @@ export class ChangeCapture {
     await this.loop;
   }
 
+  /**
+   * Remembers where the slot already stands, so keep-alives are answered before this run confirms a transaction of
+   * its own: an idle stream that sent no status would be cut by PostgreSQL's wal_sender_timeout.
+   */
+  private noteSlot(prepared: PreparedCapture): void {
+    if (this.st.confirmedLsn === null) this.slotLsn = prepared.confirmedLsn;
+  }
+
   private failed(err: unknown): void {
     this.st.state = 'retrying';
     this.st.lastError = err instanceof Error ? err.message : String(err);
@@ -99,7 +109,7 @@ export class ChangeCapture {
     let attempt = 0;
     while (!this.stopped) {
       try {
-        if (attempt > 0) await prepareCapture(this.cfg);
+        if (attempt > 0) this.noteSlot(await prepareCapture(this.cfg));
         await this.stream(() => (attempt = 0));
       } catch (err) {
         if (this.stopped) break;
@@ -164,7 +174,9 @@ export class ChangeCapture {
       service.on('error', (err) => end(err));
       service.on('heartbeat', (_lsn, _ts, shouldRespond) => {
         // Answer keep-alives with what is durable, so PostgreSQL neither times us out nor frees unconfirmed WAL.
-        if (shouldRespond && this.st.confirmedLsn !== null) void service.acknowledge(this.st.confirmedLsn).catch(end);
+        // Before our first confirmation the slot's own confirmed_flush_lsn is that answer: it confirms nothing new.
+        const durable = this.st.confirmedLsn ?? this.slotLsn;
+        if (shouldRespond && durable !== null) void service.acknowledge(durable).catch(end);
       });
       service.on('data', async (_lsn: string, msg: { tag: string } & Record<string, unknown>) => {
         if (settled) return;
