@@ -34,6 +34,12 @@ describe('functionSchema', () => {
     assert.equal(functionSchema.safeParse({ ...MINIMAL, secrets: ['CRM_TOKEN'] }).success, true);
   });
 
+  it('refuses two functions with one name, naming the second', () => {
+    const result = functionsSchema.safeParse([MINIMAL, { ...MINIMAL, file: 'functions/other.ts' }]);
+    assert.equal(result.success, false);
+    assert.deepEqual(result.error?.issues.map((i) => [i.path.join('.'), i.message]), [['1.name', 'another function is named welcome']]);
+  });
+
   it('describes every field', () => {
     for (const [key, field] of Object.entries(functionSchema.shape)) {
       assert.ok(field.description ?? (field as { def?: { innerType?: { description?: string } } }).def?.innerType?.description, `${key} has a description`);

@@ -1,6 +1,7 @@
 // The one definition of a function's configuration: strict (unknown keys are errors), defaults here, units in names.
 // docs/functions.md describes the same fields; the app embeds this schema in its config under `functions:`.
 import { z } from 'zod';
+import { uniqueNames } from '../../core/unique-names.js';
 
 const pattern = z
   .string()
@@ -54,11 +55,5 @@ export type Subscription = FunctionConfig['subscribe'];
 export const functionsSchema = z
   .array(functionSchema)
   .default([])
-  .superRefine((fns, ctx) => {
-    const seen = new Set<string>();
-    fns.forEach((fn, i) => {
-      if (seen.has(fn.name)) ctx.addIssue({ code: 'custom', message: `another function is named ${fn.name}`, path: [i, 'name'] });
-      seen.add(fn.name);
-    });
-  })
+  .superRefine(uniqueNames('function'))
   .describe('User functions run on stored events; they may emit tracking calls back into the log.');

@@ -1,6 +1,7 @@
 // The one definition of a webhook source's configuration; the app embeds it under `webhooks:`. One flat object per
 // source with `kind` choosing which fields apply (checked below), so docs/configuration.md lists every field.
 import { z } from 'zod';
+import { uniqueNames } from '../../core/unique-names.js';
 
 /** Paths into a Stripe event's `data.object` tried in order for the userId, before the customer id. */
 export const DEFAULT_USER_ID_PATHS = ['metadata.user_id', 'client_reference_id', 'subscription_details.metadata.user_id', 'parent.subscription_details.metadata.user_id'];
@@ -64,11 +65,5 @@ export type WebhookConfig = z.infer<typeof webhookSchema>;
 export const webhooksSchema = z
   .array(webhookSchema)
   .default([])
-  .superRefine((hooks, ctx) => {
-    const seen = new Set<string>();
-    hooks.forEach((h, i) => {
-      if (seen.has(h.name)) ctx.addIssue({ code: 'custom', message: `another webhook is named ${h.name}`, path: [i, 'name'] });
-      seen.add(h.name);
-    });
-  })
+  .superRefine(uniqueNames('webhook'))
   .describe('Webhook sources: third-party apps (Stripe, GitHub…) posting to /v1/webhooks/<name> (docs/sources/webhooks.md).');
