@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { Analytics } from '@segment/analytics-node';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { admin, browserBatch, settledProfile, startConfigured, until } from '../helpers/configured-server.js';
+import { sendWithSdk } from '../helpers/segment-sdk.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 let server: ServerProcess;
@@ -19,15 +19,6 @@ after(async () => {
   assert.equal(await server.stop(), 0, `graceful stop exits 0; output:\n${server.output()}`);
 });
 
-async function serverSide(calls: (a: Analytics) => void): Promise<void> {
-  const analytics = new Analytics({ writeKey: server.writeKey, host: server.url, flushAt: 20, flushInterval: 50 });
-  const errors: unknown[] = [];
-  analytics.on('error', (err) => errors.push(err));
-  calls(analytics);
-  await analytics.closeAndFlush({ timeout: 10_000 });
-  assert.deepEqual(errors, []);
-}
-
 test('an anonymous browser session, a sign-up and server-side events make one profile with every event', async () => {
   const t0 = Date.parse('2026-01-10T09:00:00Z');
   const at = (min: number): string => new Date(t0 + min * 60_000).toISOString();
@@ -38,7 +29,7 @@ test('an anonymous browser session, a sign-up and server-side events make one pr
   ]);
   // Sign-up: the tracker's identify carries the anonymousId and the new userId.
   await browserBatch(server, [{ type: 'identify', messageId: 'b-identify', anonymousId: 'anon-ada', userId: 'user-ada', traits: { email: 'ada@example.com', plan: 'free' }, timestamp: at(3) }]);
-  await serverSide((a) => {
+  await sendWithSdk(server, (a) => {
     a.track({ messageId: 's-track-1', userId: 'user-ada', event: 'Account Created', timestamp: new Date(t0 + 4 * 60_000) });
     a.identify({ messageId: 's-identify', userId: 'user-ada', traits: { plan: 'pro', employer: 'Analytical Engines' }, timestamp: new Date(t0 + 5 * 60_000) });
     // An older identify that arrives late does not overwrite the newer plan: last write wins by event time.
@@ -73,7 +64,7 @@ test('an anonymous browser session, a sign-up and server-side events make one pr
 });
 
 test('a blocked anonymousId shared by two people never merges them', async () => {
-  await serverSide((a) => {
+  await sendWithSdk(server, (a) => {
     a.identify({ messageId: 'blk-1', userId: 'user-bob', anonymousId: 'undefined', traits: { name: 'Bob' } });
     a.identify({ messageId: 'blk-2', userId: 'user-cy', anonymousId: 'undefined', traits: { name: 'Cy' } });
     a.track({ messageId: 'blk-3', userId: 'user-cy', anonymousId: 'null', event: 'Clicked' });
@@ -95,7 +86,7 @@ test('a blocked anonymousId shared by two people never merges them', async () =>
 test('the userId limit refuses a mass merge through a shared anonymousId', async () => {
   const refusedBefore = (await admin<{ refused_merges: number }>(server, '/api/v1/privacy')).body.refused_merges;
   // A kiosk's one anonymousId signs in three people, one after the other; the limit here is 2 userIds per profile.
-  await serverSide((a) => {
+  await sendWithSdk(server, (a) => {
     for (const [i, u] of ['user-k1', 'user-k2', 'user-k3', 'user-k4'].entries()) {
       a.identify({ messageId: `kiosk-${i}`, userId: u, anonymousId: 'kiosk-device', timestamp: new Date(Date.now() - (10 - i) * 1000) });
     }
@@ -114,7 +105,7 @@ test('the userId limit refuses a mass merge through a shared anonymousId', async
 });
 
 test('alias joins a previous anonymousId to a userId; an unknown id is a clear 404', async () => {
-  await serverSide((a) => {
+  await sendWithSdk(server, (a) => {
     a.track({ messageId: 'al-1', anonymousId: 'anon-dee', event: 'Viewed' });
     a.alias({ messageId: 'al-2', previousId: 'anon-dee', userId: 'user-dee' });
   });

@@ -5,23 +5,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { Analytics } from '@segment/analytics-node';
 import { startFakeApi } from '../helpers/fake-api.js';
 import { allEvents, type ServerProcess } from '../helpers/server-process.js';
 import { admin, browserBatch, restartConfigured, settledProfile, startConfigured, until } from '../helpers/configured-server.js';
+import { sendWithSdk } from '../helpers/segment-sdk.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const DAY = 'since=2026-02-01T00:00:00Z&until=2026-02-02T00:00:00Z&interval=day';
+// Several whole days, in UTC and in a zone whose days straddle UTC days: the counters' daily rows and edge hours are read.
+const WEEKS = ['since=2026-01-29T00:00:00Z&until=2026-02-05T00:00:00Z&interval=day', 'since=2026-01-29T05:00:00Z&until=2026-02-05T05:00:00Z&interval=day&tz=America/New_York'];
 const AT = (h: number): Date => new Date(Date.parse('2026-02-01T00:00:00Z') + h * 3_600_000);
-
-async function serverSide(server: ServerProcess, calls: (a: Analytics) => void): Promise<void> {
-  const analytics = new Analytics({ writeKey: server.writeKey, host: server.url, flushAt: 20, flushInterval: 50 });
-  const errors: unknown[] = [];
-  analytics.on('error', (err) => errors.push(err));
-  calls(analytics);
-  await analytics.closeAndFlush({ timeout: 10_000 });
-  assert.deepEqual(errors, []);
-}
 
 /** Every string any admin API answers about the log, joined: where a trace of a person would show. */
 async function everything(server: ServerProcess): Promise<string> {
@@ -31,6 +24,7 @@ async function everything(server: ServerProcess): Promise<string> {
     JSON.stringify((await admin(server, '/api/v1/rejects?limit=1000')).body),
     JSON.stringify((await admin(server, `/api/v1/query/breakdown?event=Order%20Completed&property=customer&${DAY}`)).body),
     JSON.stringify((await admin(server, `/api/v1/query/top-events?${DAY}`)).body),
+    ...(await Promise.all(WEEKS.map(async (w) => JSON.stringify((await admin(server, `/api/v1/query/breakdown?event=Order%20Completed&property=customer&${w}`)).body)))),
   ];
   return parts.join('\n');
 }
@@ -52,7 +46,7 @@ destinations:
     { type: 'page', messageId: 'ada-page', anonymousId: 'anon-ada', name: 'Pricing', timestamp: AT(1).toISOString() },
     { type: 'identify', messageId: 'ada-identify', anonymousId: 'anon-ada', userId: 'user-ada', traits: { email: 'ada@example.com' }, timestamp: AT(2).toISOString() },
   ]);
-  await serverSide(server, (a) => {
+  await sendWithSdk(server, (a) => {
     a.track({ messageId: 'ada-order', userId: 'user-ada', event: 'Order Completed', properties: { customer: 'user-ada', revenue: 30 }, timestamp: AT(3) });
     a.track({ messageId: 'bob-order', userId: 'user-bob', event: 'Order Completed', properties: { customer: 'user-bob', revenue: 20 }, timestamp: AT(4) });
   });
@@ -70,8 +64,9 @@ destinations:
   const before = await everything(server);
   assert.ok(!before.includes('ada@example.com'), 'the clear email is nowhere');
   for (const id of ['user-ada', 'anon-ada']) assert.ok(before.includes(id), `${id} is visible before the deletion`);
-  const count = async (): Promise<number> => (await admin<{ total: number }>(server, `/api/v1/query/count?event=Order%20Completed&${DAY}`)).body.total;
-  assert.equal(await count(), 2);
+  const counts = async (): Promise<number[]> =>
+    Promise.all([DAY, ...WEEKS].map(async (range) => (await admin<{ total: number }>(server, `/api/v1/query/count?event=Order%20Completed&${range}`)).body.total));
+  assert.deepEqual(await counts(), [2, 2, 2], 'one day, a UTC week and a New York week');
 
   // Watch the live tail for Ada while she is deleted and while her devices keep sending.
   const tailAbort = new AbortController();
@@ -91,13 +86,13 @@ destinations:
   const after = await everything(server);
   for (const id of ['user-ada', 'anon-ada', 'ada-page', 'ada-identify', 'ada-order']) assert.ok(!after.includes(id), `${id} is gone from every API`);
   assert.ok(after.includes('bob-order') && after.includes('user-bob'), 'Bob is still there');
-  assert.equal(await count(), 1, 'the exact counters no longer count her order');
+  assert.deepEqual(await counts(), [1, 1, 1], 'the exact counters no longer count her order, over one day or several, in any zone');
   assert.deepEqual((await settledProfile(server, 'user-bob')).body.profile.user_ids, ['user-bob']);
 
   // Her devices keep sending: answered 200 (nothing to retry), dropped, counted.
   await browserBatch(server, [{ type: 'page', messageId: 'ada-late-page', anonymousId: 'anon-ada', name: 'Home' }]);
-  await serverSide(server, (a) => a.track({ messageId: 'ada-late-order', userId: 'user-ada', event: 'Order Completed', properties: { customer: 'user-ada' } }));
-  await serverSide(server, (a) => a.track({ messageId: 'bob-late', userId: 'user-bob', event: 'Viewed' }));
+  await sendWithSdk(server, (a) => a.track({ messageId: 'ada-late-order', userId: 'user-ada', event: 'Order Completed', properties: { customer: 'user-ada' } }));
+  await sendWithSdk(server, (a) => a.track({ messageId: 'bob-late', userId: 'user-bob', event: 'Viewed' }));
   const privacy = await until('the suppressed events are counted', () => admin<{ suppressed_ids: number; suppressed_events: number }>(server, '/api/v1/privacy'), (r) => r.body.suppressed_events >= 2);
   assert.deepEqual(privacy.body, { suppressed_ids: 2, suppressed_events: 2, refused_merges: 0 });
   assert.match(await (await fetch(`${server.url}/metrics`)).text(), /sluice_events_suppressed_total\{source="web"\} 2/);
@@ -113,7 +108,7 @@ destinations:
 
   // Suppression and its count survive a restart.
   server = await restartConfigured(server);
-  await serverSide(server, (a) => a.identify({ messageId: 'ada-after-restart', userId: 'user-ada', traits: { plan: 'pro' } }));
+  await sendWithSdk(server, (a) => a.identify({ messageId: 'ada-after-restart', userId: 'user-ada', traits: { plan: 'pro' } }));
   const later = await until('the third suppressed event is counted', () => admin<{ suppressed_events: number }>(server, '/api/v1/privacy'), (r) => r.body.suppressed_events >= 3);
   assert.equal(later.body.suppressed_events, 3);
   assert.ok(!JSON.stringify(await allEvents(server)).includes('ada'), 'nothing of hers was stored after the restart');
