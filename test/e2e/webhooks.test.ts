@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
+import { admin, settledProfile, until } from '../helpers/configured-server.js';
 import { allEvents, type ServerProcess, startServer, tempDataDir } from '../helpers/server-process.js';
 
 const stripe = new Stripe('sk_test_unused');
@@ -177,5 +178,23 @@ describe('webhook sources', () => {
     assert.equal(emitted.event.userId, 'user-9');
     assert.deepEqual(emitted.event.properties, { amount: 25 });
     assert.equal((emitted.event.context as { sluice: { causation_id: string } }).sluice.causation_id, '/webhooks/stripe evt_dispute_1');
+  });
+
+  it("drops a deleted person's Stripe deliveries, raw event included, answers 200 so Stripe stops, and counts them", async () => {
+    const customer = (email: string) => ({ id: 'cus_GONE', object: 'customer', email, metadata: { user_id: 'user-gone' } });
+    const first = stripeEvent('evt_gone_1', 'customer.created', customer('gone@example.com'));
+    assert.equal((await postStripe(first, signed(first))).status, 200);
+    await settledProfile(server, 'user-gone');
+    assert.equal((await admin(server, '/api/v1/profiles/user-gone', 'DELETE')).status, 200);
+
+    const later = stripeEvent('evt_gone_2', 'customer.updated', customer('still-gone@example.com'));
+    const res = await postStripe(later, signed(later));
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { success: true, stored: 0, duplicate: false });
+    const privacy = await until('the suppressed delivery is counted', () => admin<{ suppressed_events: number }>(server, '/api/v1/privacy'), (r) => r.body.suppressed_events >= 2);
+    assert.equal(privacy.body.suppressed_events, 2, 'the raw event and its mapped identify');
+    assert.match(await (await fetch(`${server.url}/metrics`)).text(), /sluice_events_suppressed_total\{source="stripe"\} 2/);
+    const stored = JSON.stringify(await events());
+    assert.ok(!stored.includes('evt_gone_2') && !stored.includes('still-gone@example.com'), 'nothing of the later delivery is stored');
   });
 });

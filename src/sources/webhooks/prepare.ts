@@ -8,7 +8,7 @@ import { SluiceError } from '../../core/errors.js';
 import type { EventType, JsonObject, LogRecord } from '../../core/event.js';
 import type { IngestLimits } from '../../core/limits.js';
 import { cloudEventMessageId, isJsonMediaType } from '../cloudevents/attributes.js';
-import { type IngestContext, prepareSingle, type Rejection } from '../http/ingest.js';
+import { type IngestContext, type IngestPrivacy, prepareSingle, type Rejection } from '../http/ingest.js';
 import { parseGuardedJson } from '../http/json-guard.js';
 import { isPlainObject } from '../http/validate.js';
 import type { WebhookConfig } from './config.js';
@@ -21,6 +21,11 @@ export interface PreparedWebhook {
   types: string[];
   /** Mapped calls the tracking API's checks refused (the raw event is stored regardless). */
   rejections: Rejection[];
+  /**
+   * Messages dropped because a mapped call carries an id of a deleted person: the whole delivery, raw event included
+   * (it holds the same person's data). Absent when none.
+   */
+  suppressed?: number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -92,7 +97,7 @@ export interface WebhookRequest {
   body: Buffer;
 }
 
-export function prepareWebhook(req: WebhookRequest, hook: WebhookConfig, limits: IngestLimits, receivedAt: number): PreparedWebhook {
+export function prepareWebhook(req: WebhookRequest, hook: WebhookConfig, limits: IngestLimits, receivedAt: number, privacy?: IngestPrivacy): PreparedWebhook {
   if (hook.kind === 'stripe' && req.body.length === 0) throw new SluiceError('invalid_json', 'the body is empty; Stripe sends an event');
   const ce = hook.kind === 'stripe' ? stripeEvent(req.body, hook, limits) : genericEvent(req.headers, req.body, hook, limits, receivedAt);
   const rawId = cloudEventMessageId(ce);
@@ -101,12 +106,14 @@ export function prepareWebhook(req: WebhookRequest, hook: WebhookConfig, limits:
     types: [CLOUDEVENT_TYPE],
     rejections: [],
   };
-  const ctx: IngestContext = { source: hook.name, limits, receivedAt, ip: undefined, anonymizeIp: false, headerAnonymousId: undefined };
+  const ctx: IngestContext = { source: hook.name, limits, receivedAt, ip: undefined, anonymizeIp: false, headerAnonymousId: undefined, privacy };
+  let suppressed = 0;
   mappedCalls(ce, hook).forEach((call, i) => {
     const message: JsonObject = { ...call.message, messageId: mappedMessageId(rawId, i), context: { sluice: { causation_id: rawId, webhook: hook.name } } };
     if (ce.time !== undefined) message.timestamp = ce.time;
     try {
       const prepared = prepareSingle(message, call.type, ctx);
+      suppressed += prepared.suppressed ?? 0;
       out.records.push(...prepared.records);
       out.types.push(...(prepared.types as EventType[]));
     } catch (err) {
@@ -114,5 +121,7 @@ export function prepareWebhook(req: WebhookRequest, hook: WebhookConfig, limits:
       out.rejections.push({ index: i, code: err.code, field: err.field ?? null, message: `mapped ${call.type} call: ${err.message}`, sample: JSON.stringify(message).slice(0, 512) });
     }
   });
+  // Mapped-call rejections go too: their samples hold the same person's data.
+  if (suppressed > 0) return { records: [], types: [], rejections: [], suppressed: out.records.length + suppressed };
   return out;
 }

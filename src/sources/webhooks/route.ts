@@ -7,7 +7,7 @@ import { SluiceError } from '../../core/errors.js';
 import type { IngestLimits } from '../../core/limits.js';
 import type { IngestTelemetry } from '../../core/telemetry.js';
 import type { Log } from '../../log/log.js';
-import type { Rejection } from '../http/ingest.js';
+import type { IngestPrivacy, Rejection } from '../http/ingest.js';
 import type { RejectLog } from '../reject-log.js';
 import type { WebhookConfig } from './config.js';
 import { type PreparedWebhook, prepareWebhook } from './prepare.js';
@@ -19,6 +19,8 @@ export interface WebhooksOptions {
   log: Log;
   rejects: RejectLog;
   telemetry: IngestTelemetry;
+  /** Hashed fields and deleted people's ids, applied to the calls mapped from a Stripe event; absent: neither. */
+  privacy?: IngestPrivacy | undefined;
   /** Milliseconds since the epoch; injected so tolerance windows are testable. */
   now?: () => number;
 }
@@ -90,10 +92,15 @@ export function registerWebhooks(app: FastifyInstance, opts: WebhooksOptions): v
     }
     let prepared: PreparedWebhook;
     try {
-      prepared = prepareWebhook({ headers: request.headers, body }, hook, opts.limits, receivedAt);
+      prepared = prepareWebhook({ headers: request.headers, body }, hook, opts.limits, receivedAt, opts.privacy);
     } catch (err) {
       if (err instanceof SluiceError) return refuse(reply, err, hook.name, body.subarray(0, SAMPLE_BYTES).toString('utf8'));
       throw err;
+    }
+    if (prepared.suppressed !== undefined) {
+      // A deleted person's delivery: acknowledged (the sender must not retry it), stored nowhere, counted.
+      opts.privacy?.suppressed(hook.name, prepared.suppressed);
+      return reply.send({ success: true, stored: 0, duplicate: false });
     }
     if (prepared.rejections.length > 0) recordRejects(hook.name, prepared.rejections, receivedAt);
     const result = await opts.log.append(prepared.records);
