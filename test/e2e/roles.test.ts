@@ -58,6 +58,9 @@ destinations:
     for (let i = 0; i < 5; i++) assert.equal((await track(ingest, `role-${i}`)).status, 200);
     await new Promise((r) => setTimeout(r, 1_000));
     assert.equal(hook.requests.length, 0, 'an ingest process runs no destination');
+    const status = (await (await fetch(`${ingest.url}/api/v1/query/status`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as Record<string, unknown>;
+    assert.equal(status.enabled, true, 'rollups are enabled, only not counted here');
+    assert.equal(status.counted_here, false);
 
     const worker = await startRole('worker', yaml);
     t.after(() => worker.stop());
