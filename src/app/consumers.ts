@@ -73,6 +73,9 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
       // Several processes share a NATS consumer, so batches interleave: a PostgreSQL store then counts each event once
       // by claiming its position (docs/postgres.md); in one process the store's position check is enough.
       const claims = config.log.backend === 'nats' && config.store.backend === 'postgres';
+      if (config.role === 'worker' && config.store.backend === 'sqlite' && config.rollups.enabled) {
+        logger.warn('role worker with store.backend sqlite: this worker counts only the events it gets, into its own database; use store.backend postgres for one set of counts (docs/scaling.md)');
+      }
       if (config.rollups.enabled) rollups = await startRollups(log, deps.store.rollups, config.rollups, logger.child({ component: 'rollups' }), { claims });
       if (config.identity.enabled) identity = await startIdentity(log, deps.identityStore, config.identity, logger.child({ component: 'identity' }), metrics);
       for (const c of config.change_capture) {
