@@ -76,3 +76,22 @@ test('store: sqlite by default; postgres needs a URL, from store.url or DATABASE
   assert.equal(loadConfig({ configPath: withUrl }, { DATABASE_URL: 'postgres://env@db/x' }).config.store.url, 'postgres://env@db/x');
   assert.throws(() => loadConfig({ configPath: file('store:\n  schema: "Bad-Name"\n') }, {}), ConfigError);
 });
+
+test('the role: key, then SLUICE_ROLE, then --role; ingest and worker need the NATS log', () => {
+  const nats = file('role: ingest\nlog: { backend: nats }\n');
+  assert.equal(loadConfig({ configPath: nats }, {}).config.role, 'ingest');
+  assert.equal(loadConfig({ configPath: nats }, { SLUICE_ROLE: 'worker' }).config.role, 'worker');
+  assert.equal(loadConfig({ configPath: nats, role: 'all' }, { SLUICE_ROLE: 'worker' }).config.role, 'all');
+  assert.equal(loadConfig({}, {}).config.role, 'all', 'the default does everything');
+  const problemsOf = (f: () => unknown): string[] => {
+    try {
+      f();
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+    return [];
+  };
+  assert.deepEqual(problemsOf(() => loadConfig({ configPath: nats }, { SLUICE_ROLE: 'both' })), ['role: both is not a role (all, ingest or worker)']);
+  assert.match(problemsOf(() => loadConfig({ role: 'worker' }, {}))[0] ?? '', /^role: worker needs log.backend nats: the embedded SQLite log belongs to one process/);
+});

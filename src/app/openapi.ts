@@ -105,7 +105,7 @@ export function openApiDocument(): Schema {
   paths['/api/v1/query/status'] = get(
     'How far the rollups have counted: answers include every event up to position',
     [],
-    object({ enabled: { type: 'boolean' }, position: int, head: int, lag: int, last_error: { type: ['object', 'null'] } }, ['enabled', 'position', 'head']),
+    object({ enabled: { type: 'boolean' }, counted_here: { type: 'boolean', description: 'false on an ingest process: the workers count' }, position: int, head: int, lag: int, last_error: { type: ['object', 'null'] } }, ['enabled', 'position', 'head']),
   );
   paths[TAIL_PATH] = get(
     'Newly appended events as Server-Sent Events: one `data:` line per event, JSON {seq, source, type, event}; `id:` is the log position',

@@ -16,6 +16,8 @@ export interface QueryApiDeps {
   log: Log;
   /** The running rollups consumer; null when rollups are disabled (queries then answer from what was counted). */
   rollups: { status(): Promise<RollupsStatus> } | null;
+  /** Rollups are enabled but counted by other processes (role ingest): status says so instead of "disabled". */
+  countedElsewhere?: boolean;
   now?: () => number;
 }
 
@@ -45,7 +47,7 @@ export function registerQueryApi(app: FastifyInstance, deps: QueryApiDeps, isAdm
 
     api.get('/api/v1/query/status', async () => {
       const head = (await deps.log.stats()).headSeq;
-      if (deps.rollups === null) return { enabled: false, position: await deps.store.position(), head };
+      if (deps.rollups === null) return { enabled: deps.countedElsewhere === true, ...(deps.countedElsewhere ? { counted_here: false } : {}), position: await deps.store.position(), head };
       const s = await deps.rollups.status();
       return { enabled: true, position: s.position, head, lag: s.lag, last_error: s.lastError };
     });
