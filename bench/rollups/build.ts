@@ -46,7 +46,7 @@ const upto = Number(values.upto);
 const { SqliteLog } = await fromDist<typeof LogModule>('backends/sqlite/sqlite-log.js');
 const { SqliteRollupStore } = await fromDist<typeof StoreModule>('backends/sqlite/rollup-store.js');
 const { HyperLogLog, hash64 } = await fromDist<typeof HllModule>('rollups/hll.js');
-const { dayOfHour, monthOfHour } = await fromDist<typeof CoverModule>('rollups/sketch-cover.js');
+const { sketchKeysOfHour } = await fromDist<typeof CoverModule>('rollups/sketch-cover.js');
 
 /** Counts of one run of events, by key index: what aggregate() would sum for them. */
 class Counts {
@@ -119,11 +119,8 @@ async function flush(hour: number, firstSeq: number, lastSeq: number): Promise<v
     lastSeq,
     counters,
     breakdowns,
-    sketches: [
-      { level: 'hour', start: hour, source: SOURCE, sketch },
-      { level: 'day', start: dayOfHour(hour), source: SOURCE, sketch },
-      { level: 'month', start: monthOfHour(hour), source: SOURCE, sketch },
-    ],
+    // The hour's sketch goes into every level that holds the hour, as aggregate() merges it.
+    sketches: sketchKeysOfHour(hour).map((key) => ({ ...key, source: SOURCE, sketch })),
   };
   counterRows += counters.length + breakdowns.length;
   inFlight.push(

@@ -26,7 +26,7 @@ import Database from 'better-sqlite3';
 import { batchTemplate, BATCH_ITEMS } from '../lib/bodies.js';
 import { foreignCpu, waitQuiet } from '../lib/machine.js';
 import { CLIENT_CPU, rssMb, runPinned, SERVER_CPU, startServer } from '../lib/proc.js';
-import { AUTH, startSluice } from '../lib/sluice.js';
+import { AUTH, SLUICE_NODE_FLAGS, startSluice } from '../lib/sluice.js';
 import { medianRun } from '../lib/stats.js';
 import { runWrk, wrkAvailable } from '../lib/wrk.js';
 import type { DrainResult } from '../rollups/drain.js';
@@ -306,7 +306,7 @@ export async function runRollups(opts: { ingest?: IngestFigure } = {}): Promise<
     writeFileSync(config, `${JSON.stringify({ sources: [{ name: SOURCE, write_keys: ['bench-write-key-0001'] }], admin_token: ADMIN_TOKEN, rollups: { breakdowns: [BREAKDOWN] } })}\n`);
     log('rollups: starting Sluice on the data dir...');
     const t0 = performance.now();
-    const server = await startServer([MAIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', config], { cpu: SERVER_CPU, env: { LOG_LEVEL: 'info' } });
+    const server = await startServer([...SLUICE_NODE_FLAGS, MAIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', config], { cpu: SERVER_CPU, env: { LOG_LEVEL: 'info' } });
     const startSeconds = Math.round((performance.now() - t0) / 100) / 10;
     try {
       if ((await caughtUp(server.url, 60_000)) === null) throw new Error('the server\'s rollups did not catch up with the log within 60 s');

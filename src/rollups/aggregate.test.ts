@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { LoggedEvent } from '../core/event.js';
 import { aggregate } from './aggregate.js';
 import { HyperLogLog } from './hll.js';
-import { dayOfHour, monthOfHour } from './sketch-cover.js';
+import { blockOfHour, dayOfHour, monthOfHour } from './sketch-cover.js';
 import type { CounterIncrement, RollupBatch } from './store.js';
 
 const T0 = Date.parse('2024-05-01T10:15:00Z');
@@ -76,7 +76,7 @@ test('breakdowns of configured (event, property) pairs, absent values included',
   );
 });
 
-test('one sketch per (source, hour), and day and month sketches that merge them', () => {
+test('one sketch per (source, hour), and 6-hour block, day and month sketches that merge them', () => {
   const b = aggregate(
     [
       logged({ userId: 'u1' }),
@@ -94,6 +94,10 @@ test('one sketch per (source, hour), and day and month sketches that merge them'
   const day = of('day', dayOfHour(HOUR));
   assert.deepEqual(day.registers, new HyperLogLog().merge(of('hour', HOUR)).merge(of('hour', HOUR + 1)).registers);
   assert.deepEqual(of('month', monthOfHour(HOUR)).registers, day.registers);
+  // HOUR and HOUR + 1 may fall in different blocks: each block holds exactly its hours.
+  const blocks = new Map<number, HyperLogLog>();
+  for (const h of [HOUR, HOUR + 1]) blocks.set(blockOfHour(h), (blocks.get(blockOfHour(h)) ?? new HyperLogLog()).merge(of('hour', h)));
+  for (const [start, merged] of blocks) assert.deepEqual(of('6h', start).registers, merged.registers);
   assert.equal(Math.round(of('day', dayOfHour(HOUR), 'ios').estimate()), 1);
 });
 

@@ -1,10 +1,10 @@
 // Folds a batch of log events into the increments the store applies at once: counters summed per key, one
-// HyperLogLog per (source, hour), and the same users merged per UTC day and month. Pure: same events, same batch.
+// HyperLogLog per (source, hour), and the same users merged per 6-hour block, UTC day and month (sketch-cover.ts). Pure: same events, same batch.
 import { type LoggedEvent, type TrackingEvent, isEventType } from '../core/event.js';
 import type { BreakdownConfig } from './config.js';
 import { campaignOf, eventHour, eventName, pagePath, propertyLabel, referrerHost, revenueOf, userOf } from './extract.js';
 import { HLL_PRECISION, HyperLogLog } from './hll.js';
-import { dayOfHour, monthOfHour, type SketchLevel } from './sketch-cover.js';
+import { type SketchLevel, sketchKeysOfHour } from './sketch-cover.js';
 import { type BreakdownIncrement, type CounterIncrement, type CounterMetric, REVENUE_SCALE, type RollupBatch, type SketchUpdate } from './store.js';
 
 /** The stored event when it is a Segment message (the CloudEvents gateway's events are not counted). */
@@ -98,8 +98,7 @@ export function aggregate(events: readonly LoggedEvent[], opts: AggregateOptions
   for (const { source, hour, ids } of users.values()) {
     const h = batch.sketch('hour', hour, source);
     for (const id of ids) h.add(id);
-    batch.sketch('day', dayOfHour(hour), source).merge(h);
-    batch.sketch('month', monthOfHour(hour), source).merge(h);
+    for (const key of sketchKeysOfHour(hour)) if (key.level !== 'hour') batch.sketch(key.level, key.start, source).merge(h);
   }
 
   const sketches: SketchUpdate[] = [...batch.sketches.values()].map(({ level, start, source, hll }) => ({ level, start, source, sketch: hll.toBytes() }));

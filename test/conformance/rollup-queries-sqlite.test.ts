@@ -1,5 +1,6 @@
 // The query API's answers from the SQLite store, which reads whole UTC days from its daily rows and only the edge
-// hours from the hourly ones, must be the answers from the hourly rows alone (the memory store): in UTC, in a
+// hours from the hourly ones, and merges 6-hour, day and month sketches for uniques, must be the answers from the
+// hourly rows and hourly sketches alone (test/helpers/hourly-only-rollups.ts): in UTC, in a
 // whole-hour zone across both DST changes (New York), in half-hour and quarter-hour zones (Kolkata, Kathmandu), for
 // ranges that start and end mid-day, by hour, day and week, with compare=previous. Same events, same batches.
 import assert from 'node:assert/strict';
@@ -11,10 +12,10 @@ import { SqliteRollupStore } from '../../src/backends/sqlite/rollup-store.js';
 import { SqliteLog } from '../../src/backends/sqlite/sqlite-log.js';
 import type { LoggedEvent } from '../../src/core/event.js';
 import { aggregate } from '../../src/rollups/aggregate.js';
-import { MemoryRollupStore } from '../../src/rollups/memory-store.js';
 import { QUERIES } from '../../src/rollups/queries.js';
 import { parseParams, type QueryKind } from '../../src/rollups/query-params.js';
 import type { RollupStore } from '../../src/rollups/store.js';
+import { HourlyOnlyRollupStore } from '../helpers/hourly-only-rollups.js';
 
 const BREAKDOWNS = [{ event: 'Order Completed', property: 'plan', max_values: 3 }];
 const PATHS = ['/', '/pricing', '/docs', '/blog/a', '/blog/b', '/about', '/signup', '/docs/api'];
@@ -66,7 +67,8 @@ test('every query answers the same from daily plus edge-hour rows as from hourly
     await log.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const stores: RollupStore[] = [new SqliteRollupStore(log), new MemoryRollupStore()];
+  const hourlyOnly = new HourlyOnlyRollupStore();
+  const stores: RollupStore[] = [new SqliteRollupStore(log), hourlyOnly];
   // Around both of New York's 2024 DST changes (10 March, 3 November), applied in batches of 250 log events; the
   // events of a batch are not in time order, so later batches land in hours and days counted before (late events).
   const rand = random(20240310);
@@ -116,4 +118,7 @@ test('every query answers the same from daily plus edge-hour rows as from hourly
   const pages = (await QUERIES['top-pages'](stores[0]!, parseParams('top-pages', { ...ranges[1], tz: 'America/New_York' }), now)) as { items: unknown[] };
   assert.equal(pages.items.length, PATHS.length);
   assert.ok((log.readDb.prepare('SELECT COUNT(*) FROM rollup_counters_daily').pluck().get() as number) > 0);
+  // ...and uniques were merged from coarse sketches: 6-hour blocks among them (New York's local days need them).
+  assert.ok(hourlyOnly.coarseReads > 0);
+  assert.ok((log.readDb.prepare("SELECT COUNT(*) FROM rollup_sketches WHERE level = '6h'").pluck().get() as number) > 0);
 });

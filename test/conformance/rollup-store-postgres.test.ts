@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { PgConnection } from '../../src/backends/postgres/connection.js';
-import { migrate } from '../../src/backends/postgres/migrations.js';
+import { MIGRATIONS, migrate } from '../../src/backends/postgres/migrations.js';
 import { PostgresRollupStore } from '../../src/backends/postgres/rollup-store.js';
 import type { RollupBatch } from '../../src/rollups/store.js';
 import { dropSchema, PG_URL, postgresSkipReason, randomSchemaName } from '../helpers/postgres.js';
+import { assertBlocksBuilt, oldHours } from '../helpers/hour-sketches-before-blocks.js';
 import { postgresFactory } from '../helpers/store-factories.js';
 import { runRollupStoreContract } from './rollup-store.contract.js';
 
@@ -90,5 +91,23 @@ describe('PostgresRollupStore with several workers', { skip }, () => {
     await assert.rejects(store.applyClaimed('rollups', [1, 2, 3], corrupt), /corrupt HyperLogLog/);
     assert.deepEqual(await store.sumByHour({ metric: 'events', from: H, to: H + 5 }), []);
     assert.equal((await store.applyClaimed('rollups', [1, 2, 3], batchOf)).counted, 3);
+  });
+});
+
+describe('PostgresRollupStore migrations', { skip }, () => {
+  it('a store from before 6-hour sketches gets them from its hourly sketches when migrated', async (t) => {
+    const schema = randomSchemaName();
+    const db = new PgConnection({ url: PG_URL, schema });
+    t.after(async () => {
+      await db.close();
+      await dropSchema(schema);
+    });
+    // The schema as it was before the 6-hour level (migration 1 only), holding hourly sketches.
+    await migrate(db.pool, schema, MIGRATIONS.slice(0, 1));
+    const store = new PostgresRollupStore(db);
+    const old = oldHours(H + 2); // H is 16:00 UTC
+    await store.apply({ firstSeq: 1, lastSeq: 1, counters: [], breakdowns: [], sketches: old.sketches });
+    assert.deepEqual((await migrate(db.pool, schema)).applied, [2]);
+    await assertBlocksBuilt(store, old);
   });
 });

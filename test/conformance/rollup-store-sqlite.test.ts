@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteRollupStore } from '../../src/backends/sqlite/rollup-store.js';
 import { SqliteLog, type SqliteLogOptions } from '../../src/backends/sqlite/sqlite-log.js';
+import { assertBlocksBuilt, blockRegisters, merged, oldHours, users } from '../helpers/hour-sketches-before-blocks.js';
 import { runRollupStoreContract } from './rollup-store.contract.js';
 
 function options(): SqliteLogOptions {
@@ -96,4 +97,28 @@ test('a store from before daily rows gets them from its hourly rows when opened'
   // And new batches add to the rows built from the old ones.
   await store.apply({ firstSeq: 2, lastSeq: 2, counters: [{ ...counters[0]!, n: 10 }], breakdowns: [], sketches: [] });
   assert.deepEqual((await store.top({ metric: 'pages', from: day, to: day + 24 }, 10)).map((r) => [r.k1, r.n]), [['/a', 17]]);
+});
+
+test('a store from before 6-hour sketches gets them from its hourly sketches when opened', async (t) => {
+  const opts = options();
+  t.after(() => rmSync(join(opts.path, '..'), { recursive: true, force: true }));
+  let log = new SqliteLog(opts);
+  const old = oldHours(475_002); // 18:00 UTC
+  const store = new SqliteRollupStore(log);
+  // A block's hours split over two batches.
+  await store.apply({ firstSeq: 1, lastSeq: 1, counters: [], breakdowns: [], sketches: old.sketches.slice(0, 2) });
+  await store.apply({ firstSeq: 2, lastSeq: 2, counters: [], breakdowns: [], sketches: old.sketches.slice(2) });
+  await log.close();
+  // Back to what the schema was before 6-hour sketches: user_version 5.
+  const db = new Database(opts.path);
+  db.exec("DELETE FROM rollup_sketches WHERE level = '6h'; PRAGMA user_version = 5;");
+  db.close();
+  log = new SqliteLog(opts);
+  t.after(() => log.close());
+  const reopened = new SqliteRollupStore(log);
+  await assertBlocksBuilt(reopened, old);
+  // And new batches merge into the blocks built from the old hours.
+  const block = old.blockStart / 6;
+  await reopened.apply({ firstSeq: 3, lastSeq: 3, counters: [], breakdowns: [], sketches: [{ level: '6h', start: block, source: 'web', sketch: users('e', 5).toBytes() }] });
+  assert.deepEqual(await blockRegisters(reopened, block, 'web'), merged(old.hours[0]!.hll, old.hours[1]!.hll, users('e', 5)));
 });

@@ -222,7 +222,7 @@ export function runRollupStoreContract(name: string, factory: RollupStoreFactory
 
     it('sketches merge into what is stored: the union of the users, per level, start and source', async (t) => {
       const { store } = await open(t);
-      await store.apply(batch(1, 1, { sketches: [sketch('hour', H, ['a', 'b']), sketch('day', 1000, ['a', 'b']), sketch('hour', H, ['z'], 'ios')] }));
+      await store.apply(batch(1, 1, { sketches: [sketch('hour', H, ['a', 'b']), sketch('day', 1000, ['a', 'b']), sketch('6h', 4000, ['a']), sketch('hour', H, ['z'], 'ios')] }));
       await store.apply(batch(2, 2, { sketches: [sketch('hour', H, ['b', 'c']), sketch('hour', H + 1, ['d'])] }));
       const web = await store.sketches('hour', H, H + 1, 'web');
       assert.equal(web.length, 1);
@@ -230,6 +230,7 @@ export function runRollupStoreContract(name: string, factory: RollupStoreFactory
       assert.equal((await store.sketches('hour', H, H + 1)).length, 2, 'one per source without a source filter');
       assert.deepEqual((await store.sketches('hour', H, H + 2, 'web')).map((s) => s.start).sort(), [H, H + 1]);
       assert.equal((await store.sketches('day', 1000, 1001)).length, 1);
+      assert.equal((await store.sketches('6h', 4000, 4001)).length, 1);
       assert.deepEqual(await store.sketches('month', 0, 10_000), []);
     });
 

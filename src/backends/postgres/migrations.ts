@@ -3,10 +3,34 @@
 // advisory lock on the schema, so the others wait, then find the versions already recorded and apply nothing.
 // A failed migration rolls back whole; nothing half-applied is ever recorded.
 import type pg from 'pg';
+import { backfillSteps, blocksOfHours } from '../../rollups/block-backfill.js';
 import { quoteIdent } from './connection.js';
 
+/** SQL, or a function for what SQL cannot do (merging HyperLogLogs); either runs inside the migrations' transaction. */
+export type Migration = string | ((c: pg.PoolClient) => Promise<void>);
+
+/** The 6-hour sketch level (src/rollups/sketch-cover.ts), built from the hourly sketches already stored. */
+async function sixHourSketches(c: pg.PoolClient): Promise<void> {
+  const span = await c.query<{ min: number | null; max: number | null }>("SELECT MIN(start) AS min, MAX(start) AS max FROM rollup_sketches WHERE level = 'hour'");
+  const { min, max } = span.rows[0]!;
+  if (min === null || max === null) return;
+  for (const step of backfillSteps(min, max)) {
+    const { rows } = await c.query<{ start: number; source: string; sketch: Buffer }>(
+      "SELECT start, source, sketch FROM rollup_sketches WHERE level = 'hour' AND start >= $1 AND start < $2 AND length(sketch) > 0",
+      [step.from, step.to],
+    );
+    const blocks = blocksOfHours(rows);
+    if (blocks.length === 0) continue;
+    await c.query("INSERT INTO rollup_sketches (level, start, source, sketch) SELECT '6h', * FROM unnest($1::int[], $2::text[], $3::bytea[])", [
+      blocks.map((b) => b.start),
+      blocks.map((b) => b.source),
+      blocks.map((b) => Buffer.from(b.sketch)),
+    ]);
+  }
+}
+
 /** Append only: a released migration is never edited, a change is a new entry. */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE rollup_position (name TEXT PRIMARY KEY, seq BIGINT NOT NULL);
   CREATE TABLE rollup_counters (
@@ -31,6 +55,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX plan_violations_by_last_seen ON plan_violations (last_seen);
   `,
+  sixHourSketches,
 ];
 
 export interface MigrateResult {
@@ -40,7 +65,7 @@ export interface MigrateResult {
 }
 
 /** Brings the schema to the latest version; safe to call from many processes at once. */
-export async function migrate(pool: pg.Pool, schema: string, migrations: readonly string[] = MIGRATIONS): Promise<MigrateResult> {
+export async function migrate(pool: pg.Pool, schema: string, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrateResult> {
   const client = await pool.connect();
   let broken = false;
   try {
@@ -54,7 +79,8 @@ export async function migrate(pool: pg.Pool, schema: string, migrations: readonl
     const current = rows[0]?.v ?? 0;
     const applied: number[] = [];
     for (let v = current + 1; v <= migrations.length; v++) {
-      await client.query(migrations[v - 1]!).catch((err: Error & { code?: string }) => {
+      const m = migrations[v - 1]!;
+      await (typeof m === 'string' ? client.query(m) : m(client)).catch((err: Error & { code?: string }) => {
         throw Object.assign(new Error(`store migration ${v} failed: ${err.message}`), { code: err.code, cause: err });
       });
       await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v]);

@@ -1,8 +1,23 @@
 // The embedded store's tables, created on open. user_version numbers the migrations.
 import type Database from 'better-sqlite3';
+import { backfillSteps, blocksOfHours, type StoredSketch } from '../../rollups/block-backfill.js';
 import { ROLLUP_SCHEMA } from './rollup-writer.js';
 
-const MIGRATIONS: string[] = [
+/** SQL, or a function for what SQL cannot do (merging HyperLogLogs); either runs inside the migration's transaction. */
+type Migration = string | ((db: Database.Database) => void);
+
+/** The 6-hour sketch level (src/rollups/sketch-cover.ts), built from the hourly sketches already stored. */
+function sixHourSketches(db: Database.Database): void {
+  const span = db.prepare("SELECT MIN(start) AS min, MAX(start) AS max FROM rollup_sketches WHERE level = 'hour'").get() as { min: number | null; max: number | null };
+  if (span.min === null || span.max === null) return;
+  const read = db.prepare("SELECT start, source, sketch FROM rollup_sketches WHERE level = 'hour' AND start >= ? AND start < ?");
+  const insert = db.prepare("INSERT INTO rollup_sketches (level, start, source, sketch) VALUES ('6h', ?, ?, ?)");
+  for (const step of backfillSteps(span.min, span.max)) {
+    for (const b of blocksOfHours(read.all(step.from, step.to) as StoredSketch[])) insert.run(b.start, b.source, Buffer.from(b.sketch));
+  }
+}
+
+const MIGRATIONS: Migration[] = [
   `
   CREATE TABLE events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -46,13 +61,16 @@ const MIGRATIONS: string[] = [
      SELECT c.metric, c.hour / 24 - (c.hour % 24 < 0), k.id, SUM(c.n)
      FROM rollup_counters c JOIN rollup_keys k ON k.metric = c.metric AND k.source = c.source AND k.k1 = c.k1 AND k.k2 = c.k2 AND k.k3 = c.k3
      GROUP BY 1, 2, 3;`,
+  sixHourSketches,
 ];
 
 export function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
+      const m = MIGRATIONS[v]!;
+      if (typeof m === 'string') db.exec(m);
+      else m(db);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
