@@ -46,7 +46,9 @@ function rssText(r: Rss): string {
   return `RSS ${Math.round(r.startMb)}→max ${Math.round(r.maxMb)}→${Math.round(r.endMb)} MB`;
 }
 
-function overloadOpen(label: string, s: SluiceResults): Row[] {
+type OverloadResults = Pick<SluiceResults, 'overloadOpenLoop' | 'overloadConns'>;
+
+function overloadOpen(label: string, s: OverloadResults): Row[] {
   const o = s.overloadOpenLoop;
   const r = o.result;
   // Offered load the server did not serve has to go somewhere: answered 429/503 (the target), or left waiting in the
@@ -65,7 +67,12 @@ function overloadOpen(label: string, s: SluiceResults): Row[] {
   ];
 }
 
-function overloadConns(label: string, s: SluiceResults): Row[] {
+/** The overload rows of one kind of request (also printed alone by bench/overload.ts). */
+export function overloadRows(label: string, s: OverloadResults): Row[] {
+  return [...overloadOpen(label, s), ...overloadConns(label, s)];
+}
+
+function overloadConns(label: string, s: OverloadResults): Row[] {
   const o = s.overloadConns;
   const r: WrkResult = o.result;
   const errors = r.errors.connect + r.errors.read + r.errors.write;
