@@ -28,8 +28,8 @@ export const configSchema = z.strictObject({
       trusted_proxies: z.array(z.string()).default([]).describe('Addresses or CIDRs whose X-Forwarded-For is believed.'),
       shutdown_timeout_ms: z.number().int().positive().default(10_000).describe('How long a graceful shutdown may take before exit.'),
       max_event_loop_lag_ms: z.number().int().positive().default(50).describe('Past this event-loop lag (two 10 ms ticks in a row) the CPU is over capacity: tracking requests get 429 with Retry-After, unread, until it recovers.'),
-      max_inflight_requests: z.number().int().positive().default(512).describe('Tracking requests being read, parsed or awaiting their commit, at most; past it new ones get 429 with Retry-After, unread.'),
-      max_inflight_body_bytes: z.number().int().positive().default(16 * 1024 * 1024).describe("Body bytes (Content-Length) of those requests, at most; past it new ones get 429, unread. Bounds the memory that waiting requests hold."),
+      max_inflight_requests: z.number().int().positive().default(256).describe('Tracking requests being read, parsed or awaiting their commit, at most; past it new ones get 429 with Retry-After, unread.'),
+      max_inflight_body_bytes: z.number().int().positive().default(4 * 1024 * 1024).describe("Body bytes (Content-Length) of those requests, at most; past it new ones get 429, unread. Bounds the memory that waiting requests hold: their parsed events take several times their body size."),
     })
     .prefault({}),
   data_dir: z.string().default('./data').describe('Where the embedded store lives (SLUICE_DATA_DIR overrides).'),
