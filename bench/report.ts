@@ -29,7 +29,8 @@ export interface AllResults {
 }
 
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
-const ms = (x: number): string => (x >= 100 ? `${Math.round(x)}` : x.toFixed(1));
+// null: no answer at all in the run (an open-loop run whose sockets never got a response has no latencies).
+const ms = (x: number | null): string => (x === null ? '—' : x >= 100 ? `${Math.round(x)}` : x.toFixed(1));
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 const verdict = (ok: boolean): Row['result'] => (ok ? 'pass' : 'FAIL');
 
