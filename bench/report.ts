@@ -29,7 +29,8 @@ export interface AllResults {
 }
 
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
-const ms = (x: number): string => (x >= 100 ? `${Math.round(x)}` : x.toFixed(1));
+// null: no answer at all in the run (an open-loop run whose sockets never got a response has no latencies).
+const ms = (x: number | null): string => (x === null ? '—' : x >= 100 ? `${Math.round(x)}` : x.toFixed(1));
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 const verdict = (ok: boolean): Row['result'] => (ok ? 'pass' : 'FAIL');
 
@@ -46,7 +47,9 @@ function rssText(r: Rss): string {
   return `RSS ${Math.round(r.startMb)}→max ${Math.round(r.maxMb)}→${Math.round(r.endMb)} MB`;
 }
 
-function overloadOpen(label: string, s: SluiceResults): Row[] {
+type OverloadResults = Pick<SluiceResults, 'overloadOpenLoop' | 'overloadConns'>;
+
+function overloadOpen(label: string, s: OverloadResults): Row[] {
   const o = s.overloadOpenLoop;
   const r = o.result;
   // Offered load the server did not serve has to go somewhere: answered 429/503 (the target), or left waiting in the
@@ -65,7 +68,12 @@ function overloadOpen(label: string, s: SluiceResults): Row[] {
   ];
 }
 
-function overloadConns(label: string, s: SluiceResults): Row[] {
+/** The overload rows of one kind of request (also printed alone by bench/overload.ts). */
+export function overloadRows(label: string, s: OverloadResults): Row[] {
+  return [...overloadOpen(label, s), ...overloadConns(label, s)];
+}
+
+function overloadConns(label: string, s: OverloadResults): Row[] {
   const o = s.overloadConns;
   const r: WrkResult = o.result;
   const errors = r.errors.connect + r.errors.read + r.errors.write;

@@ -51,31 +51,39 @@ export async function runSluice(kind: 'single' | 'batch', template: string): Pro
       await settle(server.pid);
     }
 
-    const overRate = cap.median.rps * OVERLOAD_FACTOR;
-    let rss = sampleRss(server.pid, RSS_EVERY_MS);
-    const { result: over } = await undisturbed(`${label} overload`, () =>
-      runOpenLoop({ url, template, auth: AUTH, rate: overRate, seconds: OVERLOAD_S, conns: OVERLOAD_CONNS, maxConns: OVERLOAD_CONNS, timeoutMs: CLIENT_TIMEOUT_MS }),
-    );
-    const overRss = summarize(rss.stop());
-    log(`  ${label} offered ${Math.round(overRate)} req/s over ${OVERLOAD_CONNS} sockets: ${JSON.stringify(over.statuses)}, ${over.timeouts} timeouts, ${over.errors} errors, ${over.unsent} never sent, max RSS ${overRss.maxMb} MB`);
-    await settle(server.pid);
-
-    rss = sampleRss(server.pid, RSS_EVERY_MS);
-    const { result: conns } = await undisturbed(`${label} ${OVERLOAD_CONNS} connections`, () =>
-      runWrk({ url, template, auth: AUTH, connections: OVERLOAD_CONNS, seconds: OVERLOAD_S, statuses: true, timeoutS: CLIENT_TIMEOUT_MS / 1000 }),
-    );
-    const connsRss = summarize(rss.stop());
-    log(`  ${label} ${OVERLOAD_CONNS} connections closed loop: ${Math.round(conns.rps)} req/s, ${JSON.stringify(conns.statuses)}, errors ${JSON.stringify(conns.errors)}, max RSS ${connsRss.maxMb} MB`);
+    const overload = await measureOverload(server.pid, url, template, label, cap.median.rps);
 
     return {
       capacity: cap,
       halfLoad: { rate, median: medianRun(halfRuns, (r) => r.latencyMs.p99), p99Runs: halfRuns.map((r) => r.latencyMs.p99), maxRuns: halfRuns.map((r) => r.latencyMs.max) },
-      overloadOpenLoop: { rate: overRate, result: over, rss: overRss },
-      overloadConns: { connections: OVERLOAD_CONNS, result: conns, rss: connsRss },
+      ...overload,
       idleRssMb: Math.round((idle[0] ?? NaN) * 10) / 10,
     };
   } finally {
     await server.stop();
     rmSync(server.dir, { recursive: true, force: true });
   }
+}
+
+/** Twice `capacityRps` offered open loop over 1,000 sockets, then 1,000 connections closed loop; RSS sampled. */
+export async function measureOverload(pid: number, url: string, template: string, label: string, capacityRps: number): Promise<Pick<SluiceResults, 'overloadOpenLoop' | 'overloadConns'>> {
+  const overRate = capacityRps * OVERLOAD_FACTOR;
+  let rss = sampleRss(pid, RSS_EVERY_MS);
+  const { result: over } = await undisturbed(`${label} overload`, () =>
+    runOpenLoop({ url, template, auth: AUTH, rate: overRate, seconds: OVERLOAD_S, conns: OVERLOAD_CONNS, maxConns: OVERLOAD_CONNS, timeoutMs: CLIENT_TIMEOUT_MS }),
+  );
+  const overRss = summarize(rss.stop());
+  log(`  ${label} offered ${Math.round(overRate)} req/s over ${OVERLOAD_CONNS} sockets: ${JSON.stringify(over.statuses)}, ${over.timeouts} timeouts, ${over.errors} errors, ${over.unsent} never sent, max RSS ${overRss.maxMb} MB`);
+  await settle(pid);
+
+  rss = sampleRss(pid, RSS_EVERY_MS);
+  const { result: conns } = await undisturbed(`${label} ${OVERLOAD_CONNS} connections`, () =>
+    runWrk({ url, template, auth: AUTH, connections: OVERLOAD_CONNS, seconds: OVERLOAD_S, statuses: true, timeoutS: CLIENT_TIMEOUT_MS / 1000 }),
+  );
+  const connsRss = summarize(rss.stop());
+  log(`  ${label} ${OVERLOAD_CONNS} connections closed loop: ${Math.round(conns.rps)} req/s, ${JSON.stringify(conns.statuses)}, errors ${JSON.stringify(conns.errors)}, max RSS ${connsRss.maxMb} MB`);
+  return {
+    overloadOpenLoop: { rate: overRate, result: over, rss: overRss },
+    overloadConns: { connections: OVERLOAD_CONNS, result: conns, rss: connsRss },
+  };
 }

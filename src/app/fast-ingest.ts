@@ -7,16 +7,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { SluiceError } from '../core/errors.js';
-import { JSON_TYPE, SHED_BODY } from '../sources/http/tracking-api.js';
+import { JSON_TYPE, SHED_BODY, SHED_RETRY_AFTER_S } from '../sources/http/tracking-api.js';
 import { errorResponse, HISTORICAL_PATHS, TRACKING_PATHS, type TrackingRequest, type TrackingResponse } from '../sources/http/tracking-handler.js';
 import type { RejectLog } from '../sources/reject-log.js';
+import type { Admission } from './admission.js';
 import { bodyTooLarge, retryAfterSeconds, shuttingDown, toSluiceError } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 
 export interface FastIngestDeps {
   handle: (req: TrackingRequest) => Promise<TrackingResponse>;
   maxBodyBytes: number;
-  overloaded: () => boolean;
+  /** Takes a request on or refuses it (429) before its body is read. */
+  admission: Admission;
   /** True once the server is closing: requests on kept-alive sockets get 503, as Fastify's return503OnClosing does. */
   closing: () => boolean;
   metrics: Metrics;
@@ -77,18 +79,22 @@ export function fastIngest(deps: FastIngestDeps): (req: IncomingMessage, res: Se
       refuse(res, route, started, shuttingDown(), { connection: 'close' });
       return true;
     }
-    if (deps.overloaded()) {
-      // A shed request is retried by the SDK; it is counted, not kept in the reject log. Node discards its body.
-      metrics.rejected('overloaded', 1);
-      send(res, route, started, { status: 429, body: SHED_BODY }, { 'retry-after': '1' });
-      return true;
-    }
     const declared = headers['content-length'];
-    if (declared !== undefined && Number(declared) > deps.maxBodyBytes) {
+    const declaredBytes = declared === undefined ? 0 : Number(declared) || 0;
+    if (declaredBytes > deps.maxBodyBytes) {
       refuse(res, route, started, bodyTooLarge(deps.maxBodyBytes), { connection: 'close' });
       req.destroy();
       return true;
     }
+    const ticket = deps.admission.admit(declaredBytes);
+    if (typeof ticket === 'string') {
+      // A shed request is retried by the SDK; admission counted it; it is not kept in the reject log. Its body is
+      // never read: Node discards it.
+      send(res, route, started, { status: 429, body: SHED_BODY }, { 'retry-after': String(SHED_RETRY_AFTER_S) });
+      return true;
+    }
+    // Answered, failed or abandoned by the client: either way the request no longer holds its share of the caps.
+    res.once('close', ticket.release);
 
     const chunks: Buffer[] = [];
     let size = 0;
@@ -96,6 +102,7 @@ export function fastIngest(deps: FastIngestDeps): (req: IncomingMessage, res: Se
     req.on('data', (chunk: Buffer) => {
       if (tooLarge) return;
       size += chunk.length;
+      if (size > declaredBytes) ticket.grow(Math.min(chunk.length, size - declaredBytes));
       if (size > deps.maxBodyBytes) {
         tooLarge = true; // chunked, without a Content-Length to refuse up front
         refuse(res, route, started, bodyTooLarge(deps.maxBodyBytes), { connection: 'close' });

@@ -10,6 +10,7 @@ import { registerRawJsonBodies } from '../sources/http/body.js';
 import { registerCloudEventsGateway } from '../sources/cloudevents/gateway.js';
 import { registerTrackingApi } from '../sources/http/tracking-api.js';
 import { createTrackingHandler } from '../sources/http/tracking-handler.js';
+import { Admission } from './admission.js';
 import { fastIngest } from './fast-ingest.js';
 import { registerWebhooks } from '../sources/webhooks/route.js';
 import type { RejectLog } from '../sources/reject-log.js';
@@ -36,8 +37,10 @@ export interface ServerDeps {
   adminToken: string;
   pipeline: Pipeline;
   functions: FunctionsRunner;
-  /** Says when the server is past its capacity (tracking requests then get 429). */
+  /** Event-loop lag: says when the CPU is past its capacity (tracking requests then get 429). */
   shedder?: LoadShedder;
+  /** Bytes the embedded log's writer holds waiting for the disk (admission refuses new requests past a share of the cap). */
+  writerQueuedBytes?: () => number;
   /** Tracking plans by source, where their findings go, and the stored violations. */
   plans?: PlansApiDeps;
   /** The rollup store and consumer behind the query API and the tail. */
@@ -62,7 +65,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const plans = deps.plans === undefined ? {} : { plans: gatesBySource(deps.plans.bySource), planReports: deps.plans.reports };
   const privacy = deps.profiles === undefined ? {} : { privacy: deps.profiles.privacy.ingest };
   const tracking = { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, ...privacy, log: deps.log, rejects: deps.rejects, telemetry: metrics, ...plans };
-  const overloaded = (): boolean => deps.shedder?.overloaded() ?? false;
+  const admission = new Admission({
+    limits: {
+      maxInflightRequests: config.server.max_inflight_requests,
+      maxInflightBytes: config.server.max_inflight_body_bytes,
+      // Refused unread a little before the writer itself would refuse them parsed: the body is never read.
+      maxWriterQueuedBytes: Math.floor(config.log.max_queued_bytes * 0.75),
+    },
+    ...(deps.shedder === undefined ? {} : { shedder: deps.shedder }),
+    ...(deps.writerQueuedBytes === undefined ? {} : { writerQueuedBytes: deps.writerQueuedBytes }),
+    onShed: (reason) => metrics.shed(reason),
+  });
   let closing = false;
   // With trusted proxies the client address comes from X-Forwarded-For, which Fastify resolves: no fast path then.
   // A worker takes no events (docs/scaling.md): no tracking routes, and the 404 below says why.
@@ -70,7 +83,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const fast =
     config.server.trusted_proxies.length > 0 || !takesEvents
       ? undefined
-      : fastIngest({ handle: createTrackingHandler(tracking), maxBodyBytes: limits.max_batch_bytes, overloaded, closing: () => closing, metrics, rejects: deps.rejects, logger: deps.logger });
+      : fastIngest({ handle: createTrackingHandler(tracking), maxBodyBytes: limits.max_batch_bytes, admission, closing: () => closing, metrics, rejects: deps.rejects, logger: deps.logger });
   const app: FastifyInstance = Fastify({
     ...(fast === undefined
       ? {}
@@ -124,7 +137,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     done();
   });
   if (takesEvents) {
-    registerTrackingApi(app, { ...tracking, overloaded });
+    registerTrackingApi(app, { ...tracking, admission });
     registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
     registerWebhooks(app, { hooks: config.webhooks, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics, ...privacy });
   }

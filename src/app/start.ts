@@ -144,7 +144,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   const { pipeline, functions, rollups, identity, captures } = consumers;
   const plans = planServices(loaded.plans, store.violations, metrics, logger);
   const shedder = new LoadShedder(config.server.max_event_loop_lag_ms);
-  const app = await buildServer({ config, log, rejects: store.rejects, store, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: store.rollups, log, rollups, countedElsewhere: config.rollups.enabled && rollups === null }, profiles: { store: identityStore, privacy, identity }, captures });
+  const app = await buildServer({ config, log, rejects: store.rejects, store, metrics, logger, adminToken, pipeline, functions, plans, shedder, ...(log === embedded ? { writerQueuedBytes: () => embedded.pendingBytes } : {}), query: { store: store.rollups, log, rollups, countedElsewhere: config.rollups.enabled && rollups === null }, profiles: { store: identityStore, privacy, identity }, captures });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;

@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   unauthorized: { status: 401, retryable: false, description: 'The write key is missing or unknown.' },
   forbidden: { status: 401, retryable: false, description: 'The admin token is missing or wrong.' },
   not_found: { status: 404, retryable: false, description: 'No such route, or nothing holds the id asked for (a profile).' },
-  overloaded: { status: 429, retryable: true, description: 'Too much data is waiting to be written; retry after the Retry-After seconds.' },
+  overloaded: { status: 429, retryable: true, description: 'The server is past its capacity (requests, body bytes or bytes waiting for the disk in flight, or event-loop lag); nothing was stored; retry after the Retry-After seconds.' },
   storage_unavailable: { status: 503, retryable: true, description: 'The log or the store cannot be reached right now (disk error, database down, shutting down); retry after the Retry-After seconds.' },
   internal: { status: 500, retryable: true, description: 'An unexpected error; it is logged with its stack.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -7,14 +7,20 @@ import { analyticsJsSettings } from './settings.js';
 import { createTrackingHandler, errorResponse, HISTORICAL_PATHS, TRACKING_PATHS, type TrackingHandlerOptions, type TrackingKind } from './tracking-handler.js';
 import { redactKey, writeKeyFromQuery } from './write-key.js';
 
+/** Takes a request on before its body is read, or says it must be refused (the server is past its capacity). */
+export interface RequestAdmission {
+  admit(declaredBytes: number): { release(): void; grow(bytes: number): void } | string;
+}
+
 export interface TrackingApiOptions extends TrackingHandlerOptions {
-  /** True while the server is past its capacity: tracking requests are then answered 429 before their body is read. */
-  overloaded?: () => boolean;
+  /** Past capacity, tracking requests are answered 429 before their body is read. */
+  admission?: RequestAdmission;
 }
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** The 429 a shed request gets; the SDK retries it after Retry-After. */
+/** The 429 a shed request gets; the SDK retries it after Retry-After (seconds). */
+export const SHED_RETRY_AFTER_S = 1;
 export const SHED_BODY = errorResponse(new SluiceError('overloaded', 'the server is past its capacity; retry after the Retry-After seconds')).body;
 
 export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptions): void {
@@ -35,15 +41,20 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
     return reply.code(res.status).type(JSON_TYPE).send(res.body);
   }
 
-  const overloaded = opts.overloaded;
+  const admission = opts.admission;
   const shed =
-    overloaded === undefined
+    admission === undefined
       ? undefined
-      : (_req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-          if (!overloaded()) return done();
-          // A shed request is retried by the SDK; it is counted, not kept in the reject log.
-          opts.telemetry.rejected('overloaded', 1);
-          void reply.code(429).header('retry-after', '1').type(JSON_TYPE).send(SHED_BODY);
+      : (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+          const ticket = admission.admit(Number(req.headers['content-length']) || 0);
+          if (typeof ticket !== 'string') {
+            // Answered, failed or abandoned: the request no longer holds its share of the caps. A chunked body
+            // (no Content-Length) is not counted as it is read here; only the fast path's plain requests are.
+            reply.raw.once('close', ticket.release);
+            return done();
+          }
+          // A shed request is retried by the SDK; admission counted it; it is not kept in the reject log.
+          void reply.code(429).header('retry-after', String(SHED_RETRY_AFTER_S)).type(JSON_TYPE).send(SHED_BODY);
         };
   const routeOpts = shed === undefined ? {} : { onRequest: shed };
   for (const [path, kind] of TRACKING_PATHS) {
