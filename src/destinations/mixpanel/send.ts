@@ -4,7 +4,8 @@
 // Unlike Amplitude, /import keeps the valid events of a request that answers 400: "If some events pass validation
 // and others fail, we will ingest the events that pass validation." So a 400 naming events is a true partial result.
 import type { DestinationContext, OutgoingEvent, SendResult } from '../../core/destination.js';
-import { chunkBySize, jsonArray, utf8Bytes } from '../shared/chunk.js';
+import type { JsonObject } from '../../core/event.js';
+import { planRequests, utf8Bytes } from '../shared/chunk.js';
 import { type HttpReply, httpCall, resultForStatus } from '../shared/http.js';
 import { Outcomes } from '../shared/outcomes.js';
 import { isObject } from '../shared/read.js';
@@ -16,24 +17,27 @@ import { mapEvent, type Route } from './map.js';
 export const MAX_REQUEST_EVENTS = 2000;
 export const MAX_REQUEST_BYTES = 2_000_000;
 
-/** Not async: the events are mapped and serialized at once, and the batch is not kept while the requests are out. */
+/** Not async: the events are mapped at once, and the batch (the stored documents) is not kept while the requests are out. */
 export function sendBatch(config: Config, ctx: DestinationContext, batch: readonly OutgoingEvent[], signal: AbortSignal): Promise<SendResult> {
   const out = new Outcomes(batch.length);
-  const items: string[] = [];
+  const records: JsonObject[] = [];
   const routes: Record<Route, number[]> = { import: [], engage: [], groups: [] };
-  batch.forEach((e, i) => {
+  for (let i = 0; i < batch.length; i++) {
+    const e = batch[i]!;
     const mapped = mapEvent(e.doc, e.messageId, config);
     if (mapped.ok) {
-      items[i] = JSON.stringify(mapped.record);
+      records[i] = mapped.record;
       routes[mapped.route].push(i);
     } else out.fail([i], true, mapped.reason);
-  });
-  return postAll(config, ctx, items, routes, out, signal);
+  }
+  return postAll(config, ctx, records, routes, out, signal);
 }
 
-async function postAll(config: Config, ctx: DestinationContext, items: readonly string[], routes: Record<Route, number[]>, out: Outcomes, signal: AbortSignal): Promise<SendResult> {
-  const post = (url: URL, headers: Record<string, string>) => (indices: readonly number[]) =>
-    httpCall(ctx, { url: url.href, headers, body: jsonArray(indices.map((i) => items[i] as string)), timeoutMs: config.timeout_ms }, signal);
+async function postAll(config: Config, ctx: DestinationContext, records: readonly JsonObject[], routes: Record<Route, number[]>, out: Outcomes, signal: AbortSignal): Promise<SendResult> {
+  // A JSON array of the records, in one JSON.stringify (see planRequests).
+  const bodyOf = (indices: readonly number[]): string => JSON.stringify(indices.map((i) => records[i]));
+  const post = (url: URL, headers: Record<string, string>) => (indices: readonly number[], body?: string) =>
+    httpCall(ctx, { url: url.href, headers, body: body ?? bodyOf(indices), timeoutMs: config.timeout_ms }, signal);
   const auth = { authorization: `Basic ${Buffer.from(`${config.project_token}:`).toString('base64')}` };
   const targets: Record<Route, SplitTarget> = {
     import: { what: 'Mixpanel /import', post: post(importUrl(config), auth), onReply: (indices, reply) => settleImport(indices, reply, out) },
@@ -42,12 +46,9 @@ async function postAll(config: Config, ctx: DestinationContext, items: readonly 
   };
 
   for (const route of ['import', 'engage', 'groups'] as const) {
-    const { chunks, oversize } = chunkBySize(routes[route], (i) => utf8Bytes(items[i] as string), {
-      maxItems: MAX_REQUEST_EVENTS,
-      maxBytes: MAX_REQUEST_BYTES - 2, // the brackets of the JSON array
-    });
+    const { requests, oversize } = planRequests(routes[route], { maxItems: MAX_REQUEST_EVENTS, maxBytes: MAX_REQUEST_BYTES }, bodyOf, (i) => utf8Bytes(JSON.stringify(records[i])));
     out.fail(oversize, true, `the record is larger than Mixpanel's ${MAX_REQUEST_BYTES}-byte request limit`);
-    for (const chunk of chunks) await postSplitting(targets[route], chunk, out);
+    for (const r of requests) await postSplitting(targets[route], r.indices, out, 0, r.body);
   }
   return out.result();
 }

@@ -1,6 +1,7 @@
 // One HTTP exchange with a destination's API, classified the way every destination needs: accepted, retry later
 // (network error, timeout, 408, 429, 5xx; honouring Retry-After), or failed for good (other 4xx).
 import type { DestinationContext, Exchange, SendResult } from '../../core/destination.js';
+import { request as send, RequestTimeout } from './http-request.js';
 
 const BODY_SAMPLE_CHARS = 2048;
 
@@ -34,28 +35,25 @@ export function isRetryableStatus(status: number): boolean {
 
 /**
  * Sends one request. Resolves with the reply for any HTTP status; a network error or timeout resolves as a retry
- * result instead (the caller cannot do anything else with it).
+ * result instead (the caller cannot do anything else with it). Sent with node:http (see http-request.ts), not
+ * ctx.fetch: the CPU per request is a fifth.
  */
 export async function httpCall(ctx: DestinationContext, call: HttpCall, signal: AbortSignal): Promise<HttpReply | SendResult> {
   const method = call.method ?? 'POST';
   const request = { method, url: call.url, body: call.body.slice(0, BODY_SAMPLE_CHARS) };
-  const timeout = AbortSignal.timeout(call.timeoutMs);
   try {
-    const res = await ctx.fetch(call.url, {
-      method,
-      headers: { 'content-type': 'application/json', ...call.headers },
-      body: method === 'GET' || method === 'HEAD' ? undefined : call.body,
-      signal: AbortSignal.any([signal, timeout]),
-    });
-    const body = await res.text();
+    const res = await send(
+      { method, url: call.url, headers: { 'content-type': 'application/json', ...call.headers }, body: method === 'GET' || method === 'HEAD' ? undefined : call.body, timeoutMs: call.timeoutMs },
+      signal,
+    );
     return {
       status: res.status,
-      body,
-      retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), ctx.now()),
-      exchange: { request, response: { status: res.status, body: body.slice(0, BODY_SAMPLE_CHARS) } },
+      body: res.body,
+      retryAfterMs: parseRetryAfter(res.retryAfter, ctx.now()),
+      exchange: { request, response: { status: res.status, body: res.body.slice(0, BODY_SAMPLE_CHARS) } },
     };
   } catch (err) {
-    const reason = timeout.aborted ? `timed out after ${call.timeoutMs} ms` : `network error: ${(err as Error).message}`;
+    const reason = err instanceof RequestTimeout ? err.message : `network error: ${(err as Error).message}`;
     return { kind: 'retry', reason, exchange: { request } };
   }
 }

@@ -10,15 +10,16 @@ export const MAX_SPLIT_DEPTH = 8;
 export interface SplitTarget {
   /** Human name of the API for reasons ("Amplitude"). */
   what: string;
-  /** Sends the events at these batch indices as one request. */
-  post(indices: readonly number[]): Promise<HttpReply | SendResult>;
+  /** Sends the events at these batch indices as one request; `body` when it is already serialized. */
+  post(indices: readonly number[], body?: string): Promise<HttpReply | SendResult>;
   /** Handles any reply but 413 (and network errors, which settle as retries). */
   onReply(indices: readonly number[], reply: HttpReply, depth: number): Promise<void> | void;
 }
 
-export async function postSplitting(target: SplitTarget, indices: readonly number[], out: Outcomes, depth = 0): Promise<void> {
+/** `body`, when given, is the serialized request for `indices` (planRequests made it); halves are serialized anew. */
+export async function postSplitting(target: SplitTarget, indices: readonly number[], out: Outcomes, depth = 0, body?: string): Promise<void> {
   if (indices.length === 0) return;
-  const reply = await target.post(indices);
+  const reply = await target.post(indices, body);
   if (!isReply(reply)) {
     out.settle(indices, reply);
     return;
