@@ -188,7 +188,7 @@ export function buildDeliveryRows(d: DeliveryResults): Row[] {
     const batched = c.ceiling.eventsPerRequest > 1;
     const ceilingText = batched
       ? `${n(c.ceiling.eventsPerSec)} events/s (${n(c.ceiling.rps)} req/s of ${n(c.ceiling.eventsPerRequest)} events, ${c.ceiling.client}, ${c.ceiling.concurrency} in flight)`
-      : `${n(c.ceiling.rps)} req/s (${c.ceiling.client}, ${c.ceiling.concurrency} in flight)${c.httpCeiling ? `; ${n(c.httpCeiling.rps)} with ${c.httpCeiling.client}` : ''}`;
+      : `${n(c.ceiling.rps)} req/s (${c.ceiling.client}, ${c.ceiling.concurrency} in flight)${c.fetchCeiling ? `; ${n(c.fetchCeiling.rps)} with ${c.fetchCeiling.client}` : ''}`;
     return {
       measure: `${c.label}: events/s`,
       sluice: `${n(m.eventsPerSec)} events/s (runs ${c.runs.map((r) => n(r.eventsPerSec)).join(', ')}); ${m.cpuUsPerEvent} µs CPU/event`,
