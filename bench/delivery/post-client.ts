@@ -1,8 +1,8 @@
 // The delivery ceiling: a keep-alive HTTP client with nothing else to do, posting one fixed request body (one the
 // runner sent, captured by the fake API) to the fake API as fast as CONCURRENCY requests in flight allow. Same core,
 // same server, same bytes as the runner: what is left between the two is the runner's own work (reading the log,
-// parsing, transforming or mapping, serializing, settling). `--client fetch` is the client Sluice's destinations use
-// (Node's fetch, undici, with its default connection pool); `--client http` is node:http with a keep-alive Agent.
+// parsing, transforming or mapping, serializing, settling). `--client http` (node:http with a keep-alive Agent) is the
+// client Sluice's destinations use; `--client fetch` (Node's fetch, undici, default pool) is what they used before.
 // Warms up, then times RUNS windows of SECONDS each. Prints one JSON line (CeilingResult).
 // Usage: node post-client.ts --url URL --body FILE --concurrency C --seconds S --runs R [--warmup-s W]
 //          [--client fetch|http] [--content-type T]
