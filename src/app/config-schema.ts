@@ -30,6 +30,10 @@ export const configSchema = z.strictObject({
       max_event_loop_lag_ms: z.number().int().positive().default(200).describe('Past this event-loop lag the server is over capacity: tracking requests get 429 with Retry-After until it recovers.'),
     })
     .prefault({}),
+  role: z
+    .enum(['all', 'ingest', 'worker'])
+    .default('all')
+    .describe('What this process runs (SLUICE_ROLE and --role override): all (everything, the default), ingest (the HTTP sources and the admin API, no consumers) or worker (the consumers and change capture, no tracking routes). ingest and worker need log.backend nats (docs/scaling.md).'),
   data_dir: z.string().default('./data').describe('Where the embedded store lives (SLUICE_DATA_DIR overrides).'),
   admin_token: z.string().min(16).optional().describe('Token for the admin API (SLUICE_ADMIN_TOKEN overrides); generated when absent.'),
   sources: z.array(sourceSchema).default([]).describe('Named sources and their write keys.'),

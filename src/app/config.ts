@@ -9,6 +9,7 @@ export interface ConfigOverrides {
   port?: number;
   dataDir?: string;
   host?: string;
+  role?: string;
 }
 
 export class ConfigError extends Error {
@@ -99,11 +100,21 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (overrides.port !== undefined) config.server.port = overrides.port;
   if (overrides.host !== undefined) config.server.host = overrides.host;
   if (overrides.dataDir !== undefined) config.data_dir = overrides.dataDir;
+  const problems: string[] = [];
+  const role = overrides.role ?? (env.SLUICE_ROLE || undefined);
+  if (role !== undefined) {
+    const r = configSchema.shape.role.safeParse(role);
+    if (r.success) config.role = r.data;
+    else problems.push(`role: ${role} is not a role (all, ingest or worker)`);
+  }
+  // The embedded log is one process's file: an ingest process and a worker could not both read it.
+  if (config.role !== 'all' && config.log.backend === 'sqlite') {
+    problems.push(`role: ${config.role} needs log.backend nats: the embedded SQLite log belongs to one process, so splitting ingest from workers needs the shared NATS log (docs/scaling.md)`);
+  }
   if (!Number.isInteger(config.server.port) || config.server.port < 0 || config.server.port > 65535) {
     throw new ConfigError('config is invalid', [`server.port: ${config.server.port} is not a port number`]);
   }
   const seen = new Map<string, string>();
-  const problems: string[] = [];
   if (config.store.backend === 'postgres' && config.store.url === undefined) problems.push('store.url: required when store.backend is postgres (or set DATABASE_URL)');
   config.sources.forEach((s, i) => {
     for (const k of s.write_keys) {

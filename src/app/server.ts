@@ -48,6 +48,11 @@ export interface ServerDeps {
   profiles?: ProfilesApiDeps;
 }
 
+/** What a worker answers on the tracking paths: not an error of the sender's data, a process in the wrong role. */
+function workerRefusal(method: string, path: string): string {
+  return `${method} ${path}: this Sluice process runs with role worker, which takes no events; send them to a process with role ingest or all`;
+}
+
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'content-encoding', 'x-retry-count', 'anonymousid', 'sentat'];
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -60,8 +65,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const overloaded = (): boolean => deps.shedder?.overloaded() ?? false;
   let closing = false;
   // With trusted proxies the client address comes from X-Forwarded-For, which Fastify resolves: no fast path then.
+  // A worker takes no events (docs/scaling.md): no tracking routes, and the 404 below says why.
+  const takesEvents = config.role !== 'worker';
   const fast =
-    config.server.trusted_proxies.length > 0
+    config.server.trusted_proxies.length > 0 || !takesEvents
       ? undefined
       : fastIngest({ handle: createTrackingHandler(tracking), maxBodyBytes: limits.max_batch_bytes, overloaded, closing: () => closing, metrics, rejects: deps.rejects, logger: deps.logger });
   const app: FastifyInstance = Fastify({
@@ -107,16 +114,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     void reply.code(e.status).send({ success: false, error: e.toJSON() });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ success: false, error: new SluiceError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toJSON() });
+    const path = request.url.split('?')[0]!;
+    const message = !takesEvents && path.startsWith('/v1/') ? workerRefusal(request.method, path) : `no route ${request.method} ${path}`;
+    void reply.code(404).send({ success: false, error: new SluiceError('not_found', message).toJSON() });
   });
 
   app.addHook('preClose', (done) => {
     closing = true;
     done();
   });
-  registerTrackingApi(app, { ...tracking, overloaded });
-  registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
-  registerWebhooks(app, { hooks: config.webhooks, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
+  if (takesEvents) {
+    registerTrackingApi(app, { ...tracking, overloaded });
+    registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
+    registerWebhooks(app, { hooks: config.webhooks, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
+  }
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
@@ -125,7 +136,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const ready = logReady && storeReady;
     const backends = { log: { type: config.log.backend, ready: logReady }, store: { type: deps.store?.type ?? config.store.backend, ready: storeReady } };
     const captures = (deps.captures ?? []).map((c) => c.status());
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', backends, ...(captures.length > 0 ? { change_capture: captures } : {}) });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', role: config.role, backends, ...(captures.length > 0 ? { change_capture: captures } : {}) });
   });
   app.get('/metrics', async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -7,14 +7,12 @@ import { pino, type Logger } from 'pino';
 import { SqliteIdentityStore } from '../backends/sqlite/identity-store.js';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
 import type { Log } from '../log/log.js';
-import { type FunctionsRunner, startFunctions } from '../pipeline/functions/runner.js';
-import { type IdentityConsumer, startIdentity } from '../identity/identity-consumer.js';
-import { type RollupsConsumer, startRollups } from '../rollups/rollups-consumer.js';
-import { ChangeCapture } from '../sources/cdc/change-capture.js';
+import type { FunctionsRunner } from '../pipeline/functions/runner.js';
 import { checkConfig } from './check-config.js';
+import { type Consumers, startConsumers } from './consumers.js';
 import { appendingEmit } from './emit.js';
 import type { ConfigOverrides } from './config.js';
-import { type Pipeline, startPipeline } from './pipeline.js';
+import type { Pipeline } from './pipeline.js';
 import type { SluiceConfig } from './config-schema.js';
 import { LoadShedder } from './load-shedder.js';
 import { openLog } from './log-backend.js';
@@ -111,14 +109,10 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     await log.close();
     if (log !== embedded) await embedded.close();
   };
-  let pipeline: Pipeline | undefined;
-  let functions: FunctionsRunner;
   let store: Store | undefined;
-  let rollups: RollupsConsumer | null = null;
-  const captures: ChangeCapture[] = [];
   const identityStore = new SqliteIdentityStore(embedded);
-  let identity: IdentityConsumer | null = null;
-  let privacy: PrivacyService;
+  let privacy: PrivacyService | undefined;
+  let consumers: Consumers;
   try {
     store = await openStore(config, { log: embedded, logger, onRejectLogDrop: (n) => metrics.rejectLogDropped.inc(n) });
     privacy = await PrivacyService.open({
@@ -129,31 +123,25 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
       metrics,
       logger: logger.child({ component: 'privacy' }),
     });
-    pipeline = await startPipeline(loaded.destinations, { log, state: embedded, telemetry: metrics, logger });
-    functions = await startFunctions(log, config.functions, {
+    consumers = await startConsumers({
+      config,
+      loaded,
+      log,
+      embedded,
+      store,
+      identityStore,
       emit: appendingEmit(log, config.limits, config.privacy.anonymize_ip, metrics, privacy.ingest),
-      secrets: loaded.secrets,
-      logger: logger.child({ component: 'functions' }),
       baseDir: loaded.path === undefined ? process.cwd() : dirname(resolve(loaded.path)),
+      metrics,
+      logger,
     });
-    // Several processes share a NATS consumer, so batches interleave: a PostgreSQL store then counts each event once
-    // by claiming its position (docs/postgres.md); in one process the store's position check is enough.
-    const claims = config.log.backend === 'nats' && config.store.backend === 'postgres';
-    if (config.rollups.enabled) rollups = await startRollups(log, store.rollups, config.rollups, logger.child({ component: 'rollups' }), { claims });
-    if (config.identity.enabled) identity = await startIdentity(log, identityStore, config.identity, logger.child({ component: 'identity' }), metrics);
-    for (const c of config.change_capture) {
-      const capture = new ChangeCapture({ config: c, log, telemetry: metrics, logger: logger.child({ component: 'change-capture' }) });
-      await capture.start();
-      captures.push(capture);
-    }
   } catch (err) {
-    await Promise.all(captures.map((c) => c.stop()));
-    await rollups?.stop();
-    await pipeline?.stop();
+    await privacy?.close();
     await store?.close();
     await closeBoth();
     throw err;
   }
+  const { pipeline, functions, rollups, identity, captures } = consumers;
   const plans = planServices(loaded.plans, store.violations, metrics, logger);
   const shedder = new LoadShedder(config.server.max_event_loop_lag_ms);
   const app = await buildServer({ config, log, rejects: store.rejects, store, metrics, logger, adminToken, pipeline, functions, plans, shedder, query: { store: store.rollups, log, rollups }, profiles: { store: identityStore, privacy, identity }, captures });
@@ -175,7 +163,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   if (devWriteKey !== undefined) announce(`write key: ${devWriteKey}`);
   if (config.admin_token === undefined) announce(`admin token: ${adminToken}`);
   announce(`listening on ${url}`);
-  logger.info({ url, dataDir, log: config.log.backend, sources: config.sources.map((s) => s.name), config: loaded.path ?? null }, 'sluice started');
+  logger.info({ url, role: config.role, dataDir, log: config.log.backend, sources: config.sources.map((s) => s.name), config: loaded.path ?? null }, 'sluice started');
 
   let closing: Promise<void> | undefined;
   return {
@@ -194,12 +182,8 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
         clearInterval(pruneTimer);
         shedder.stop();
         await app.close(); // stop accepting; in-flight requests finish and their appends commit
-        await Promise.all(captures.map((c) => c.stop())); // unconfirmed changes stay in their slots for next time
+        await consumers.stop(); // whatever this role runs: captures, functions, destinations, rollups, identity
         await plans.flush(); // the last second's plan violations, while the writer still runs
-        await functions.stop(); // before the log closes: an emit in flight still appends
-        await pipeline.stop(); // stop reading; sends in flight finish and settle
-        await rollups?.stop(); // the batch being applied commits with its position
-        await identity?.stop(); // likewise
         await privacy.close(); // the last suppressed-events count
         await openedStore.close(); // queued rejects written, connections closed
         await closeBoth(); // flush what is queued, stop the writer

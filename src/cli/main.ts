@@ -5,7 +5,7 @@
 // BENCHMARKS.md). It bounds young-generation growth; memory is only taken under that allocation rate. Must be given
 // on the command line (V8 sizes the heap at start); `npm start` and the benchmarks pass the same flag.
 // The sluice command. Parses arguments and calls app/; nothing else.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkConfig } from '../app/check-config.js';
 import { ConfigError } from '../app/config.js';
 import { runFunctionTest } from '../app/fn-test.js';
@@ -33,12 +33,14 @@ program
   .option('-p, --port <port>', 'port to listen on (default 8080, or PORT)', port)
   .option('--host <host>', 'address to listen on (default 0.0.0.0)')
   .option('-d, --data-dir <dir>', 'where the embedded store lives (default ./data, or SLUICE_DATA_DIR)')
-  .action(async (opts: { config?: string; port?: number; host?: string; dataDir?: string }) => {
+  .addOption(new Option('--role <role>', 'what this process runs: all, ingest (HTTP sources, no consumers) or worker (consumers, no tracking routes); ingest and worker need log.backend nats (default all, or SLUICE_ROLE)').choices(['all', 'ingest', 'worker']))
+  .action(async (opts: { config?: string; port?: number; host?: string; dataDir?: string; role?: string }) => {
     const overrides: Parameters<typeof startSluice>[0] = {};
     if (opts.config !== undefined) overrides.configPath = opts.config;
     if (opts.port !== undefined) overrides.port = opts.port;
     if (opts.host !== undefined) overrides.host = opts.host;
     if (opts.dataDir !== undefined) overrides.dataDir = opts.dataDir;
+    if (opts.role !== undefined) overrides.role = opts.role;
     const sluice = await startSluice(overrides);
     let signals = 0;
     const stop = (signal: string): void => {

@@ -46,7 +46,7 @@ destinations:
 
     const ready = await fetch(`${server.url}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { status: 'ok', backends: { log: { type: 'nats', ready: true }, store: { type: 'sqlite', ready: true } } });
+    assert.deepEqual(await ready.json(), { status: 'ok', role: 'all', backends: { log: { type: 'nats', ready: true }, store: { type: 'sqlite', ready: true } } });
 
     const analytics = new Analytics({ writeKey: KEY, host: server.url, flushAt: 10, flushInterval: 50 });
     const errors: unknown[] = [];
