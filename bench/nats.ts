@@ -3,7 +3,9 @@
 //              with the official client (64 publishes awaiting their PubAck) on core 0, into a fresh file stream
 //   ingest     single track calls (wrk, core 1) against one embedded process (SQLite log), one process with
 //              log.backend nats + store.backend postgres, and two such processes on one stream (the load spread
-//              over both); every Sluice process on core 0, so 1 and 2 processes get the same CPU
+//              over both); every Sluice process on core 0, so 1 and 2 processes get the same CPU. The ceilings
+//              and the three configurations are measured in rounds (one run of each per round, bench/nats/ingest.ts)
+//              and read as ratios to the bare server's run of the same round
 //   delivery   a stream pre-filled with DRAIN_EVENTS events drained to a batched webhook (the fake API, core 1) by
 //              1 worker (core 0), 2 workers on core 0, and 2 workers on cores 0 and 1, sharing the durable consumer
 // nats-server and PostgreSQL are the machine's services, not pinned: they take CPU from both cores, which is part of
@@ -17,19 +19,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { singleTemplate } from './lib/bodies.js';
 import { countAsOurs, machineInfo, stallProbe, waitQuiet } from './lib/machine.js';
-import { CLIENT_CPU, runPinned, SERVER_CPU, startServer } from './lib/proc.js';
+import { CLIENT_CPU, runPinned, SERVER_CPU, type Server, startServer } from './lib/proc.js';
 import { startSluice, type SluiceServer } from './lib/sluice.js';
 import { median, medianRun } from './lib/stats.js';
-import { bareCapacity } from './scenarios/ceilings.js';
-import { disturbedRuns, log, undisturbed } from './scenarios/common.js';
-import { RUNS } from './scenarios/plan.js';
+import { disturbedRuns, log } from './scenarios/common.js';
 import { adminQuery, deleteStreams, withDatabase } from './nats/cleanup.js';
 import { drain, type DrainRun, prefill } from './nats/drain.js';
-import { spreadCapacity, type SpreadCapacity } from './nats/ingest.js';
+import { interleavedCapacity, type Target } from './nats/ingest.js';
 import { DATABASE_URL, DRAIN_RUNS, JS_IN_FLIGHT, JS_MESSAGE_BYTES, NATS_SINGLE_TARGET_RATIO, NATS_URL } from './nats/plan.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const JS_PUBLISH = fileURLToPath(new URL('./nats/js-publish.ts', import.meta.url));
+const BARE = fileURLToPath(new URL('./ceilings/bare-server.ts', import.meta.url));
 const FAKE_API = fileURLToPath(new URL('./delivery/fake-api.ts', import.meta.url));
 const PREFIX = `BENCHNATS_${process.pid}_`;
 const DB = `sluice_bench_nats_${process.pid}`;
@@ -40,8 +41,9 @@ function rolesAvailable(): boolean {
   return /--role/.test(r.stdout);
 }
 
+/** The oldest process of that name: nats-server, or PostgreSQL's postmaster (its backends are its children). */
 function pidOf(name: string): number | undefined {
-  const out = spawnSync('pidof', ['-s', name], { encoding: 'utf8' }).stdout.trim();
+  const out = spawnSync('pgrep', ['-o', '-x', name], { encoding: 'utf8' }).stdout.trim();
   return out === '' ? undefined : Number(out);
 }
 
@@ -55,20 +57,24 @@ function natsConfig(stream: string): Record<string, unknown> {
   };
 }
 
-async function jsCeiling(stream: string): Promise<number> {
-  const args = ['--import', 'tsx', JS_PUBLISH, '--stream', stream, '--in-flight', String(JS_IN_FLIGHT), '--bytes', String(JS_MESSAGE_BYTES), '--url', NATS_URL];
-  const { result } = await undisturbed('JetStream publish', () => runPinned(SERVER_CPU, process.execPath, args));
-  return (JSON.parse(result.trim()) as { msgsPerSec: number }).msgsPerSec;
+let jsRun = 0;
+/** One run of the JetStream publish ceiling, into a stream of its own. */
+async function jsCeiling(): Promise<number> {
+  const args = ['--import', 'tsx', JS_PUBLISH, '--stream', `${PREFIX}JS${++jsRun}`, '--in-flight', String(JS_IN_FLIGHT), '--bytes', String(JS_MESSAGE_BYTES), '--url', NATS_URL];
+  return (JSON.parse((await runPinned(SERVER_CPU, process.execPath, args)).trim()) as { msgsPerSec: number }).msgsPerSec;
 }
 
-async function withServers<T>(n: number, start: (i: number) => Promise<SluiceServer>, fn: (servers: SluiceServer[]) => Promise<T>): Promise<T> {
-  const servers: SluiceServer[] = [];
+/** Starts every server (all on core 0, idle until loaded), runs `fn`, stops them. */
+async function withServers<T>(starts: (() => Promise<Server>)[], fn: (servers: Server[]) => Promise<T>): Promise<T> {
+  const started = await Promise.allSettled(starts.map((s) => s()));
+  const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   try {
-    for (let i = 0; i < n; i++) servers.push(await start(i));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     return await fn(servers);
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
-    for (const s of servers) rmSync(s.dir, { recursive: true, force: true });
+    for (const s of servers) if ('dir' in s) rmSync((s as SluiceServer).dir, { recursive: true, force: true });
   }
 }
 
@@ -94,22 +100,30 @@ async function main(): Promise<void> {
   writeFileSync(single, singleTemplate());
   await adminQuery(DATABASE_URL, `CREATE DATABASE "${DB}"`);
   try {
-    log('ceiling: bare node:http, single body...');
-    const bare = await bareCapacity(single, '/v1/track', false);
-    log('ceiling: JetStream async publish...');
-    const jsRuns: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      jsRuns.push(await jsCeiling(`${PREFIX}JS${i}`));
-      log(`  JetStream publish run ${i + 1}: ${jsRuns[i]} msgs/s (${JS_IN_FLIGHT} in flight, ${JS_MESSAGE_BYTES} B)`);
-    }
-
-    const ingest: Record<string, SpreadCapacity> = {};
-    log('ingest: embedded (SQLite log), 1 process...');
-    ingest.embedded = await withServers(1, () => startSluice({ rollups: { enabled: false }, identity: { enabled: false } }), (s) => spreadCapacity(s.map((x) => `${x.url}/v1/track`), s.map((x) => x.pid), single, 'embedded'));
-    log('ingest: NATS + PostgreSQL, 1 process...');
-    ingest.nats1 = await withServers(1, () => startSluice(natsConfig(`${PREFIX}I1`), { args: ingestArgs }), (s) => spreadCapacity(s.map((x) => `${x.url}/v1/track`), s.map((x) => x.pid), single, 'NATS 1 process'));
-    log('ingest: NATS + PostgreSQL, 2 processes on core 0...');
-    ingest.nats2 = await withServers(2, () => startSluice(natsConfig(`${PREFIX}I2`), { args: ingestArgs }), (s) => spreadCapacity(s.map((x) => `${x.url}/v1/track`), s.map((x) => x.pid), single, 'NATS 2 processes'));
+    log('ingest: bare node:http, JetStream publish, embedded, NATS 1 and 2 processes, in rounds...');
+    const noConsumers = { rollups: { enabled: false }, identity: { enabled: false } };
+    const ingest = await withServers(
+      [
+        () => startServer(['--import', 'tsx', BARE], { cpu: SERVER_CPU }),
+        () => startSluice(noConsumers),
+        () => startSluice(natsConfig(`${PREFIX}I1`), { args: ingestArgs }),
+        () => startSluice(natsConfig(`${PREFIX}I2`), { args: ingestArgs }),
+        () => startSluice(natsConfig(`${PREFIX}I2`), { args: ingestArgs }),
+      ],
+      ([bare, embedded, nats1, nats2a, nats2b]) => {
+        const target = (key: string, label: string, servers: Server[]): Target => ({ key, label, urls: servers.map((x) => `${x.url}/v1/track`), pids: servers.map((x) => x.pid) });
+        return interleavedCapacity(
+          [
+            target('bare', 'bare node:http', [bare!]),
+            { key: 'jetstream', label: 'JetStream publish', measure: jsCeiling },
+            target('embedded', 'embedded', [embedded!]),
+            target('nats1', 'NATS 1 process', [nats1!]),
+            target('nats2', 'NATS 2 processes', [nats2a!, nats2b!]),
+          ],
+          single,
+        );
+      },
+    );
 
     log('delivery: 1 vs 2 workers on one durable consumer...');
     const fake = await startServer(['--import', 'tsx', FAKE_API], { cpu: CLIENT_CPU });
@@ -132,24 +146,20 @@ async function main(): Promise<void> {
     }
 
     // Report.
-    const bareRps = bare.median.rps;
-    const jsMedian = median(jsRuns);
-    const pct = (x: number): string => `${Math.round((x / bareRps) * 100)}%`;
     const seconds = Math.round((Date.now() - started) / 1000);
     const out: string[] = [];
     out.push(`NATS + PostgreSQL, ${new Date().toISOString()}, ${seconds} s, ${machine.cpuModel}, ${machine.nproc} CPUs; CPU busy at start ${busyAtStart.map((b) => `${Math.round(b * 100)}%`).join(', ')}, longest stall ${stalls.maxGapMs} ms`);
     out.push(`roles: ${roles ? 'ingest processes --role ingest, workers --role worker' : 'not available: every process ran with everything (role all), rollups and identity off'}`);
     out.push('');
-    out.push(`${'ingest (single track calls, 64 connections)'.padEnd(52)} ${'req/s'.padStart(8)}  ${'of bare'.padStart(7)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  runs`);
-    out.push(`${'bare node:http (ceiling)'.padEnd(52)} ${String(Math.round(bareRps)).padStart(8)}  ${'100%'.padStart(7)}  ${bare.median.latencyMs.p50.toFixed(1).padStart(7)}  ${bare.median.latencyMs.p99.toFixed(1).padStart(7)}  ${bare.rpsRuns.join(', ')}`);
-    out.push(`${`JetStream async publish, ${JS_MESSAGE_BYTES} B, ${JS_IN_FLIGHT} in flight (msgs/s)`.padEnd(52)} ${String(Math.round(jsMedian)).padStart(8)}  ${pct(jsMedian).padStart(7)}  ${''.padStart(7)}  ${''.padStart(7)}  ${jsRuns.join(', ')}`);
-    const row = (label: string, c: SpreadCapacity): string =>
-      `${label.padEnd(52)} ${String(Math.round(c.median.rps)).padStart(8)}  ${pct(c.median.rps).padStart(7)}  ${c.median.p50Ms.toFixed(1).padStart(7)}  ${c.median.p99Ms.toFixed(1).padStart(7)}  ${c.rpsRuns.join(', ')}${c.median.failed > 0 ? `  (${c.median.failed} failed)` : ''}`;
-    out.push(row('Sluice embedded (SQLite log), 1 process', ingest.embedded));
-    out.push(row('Sluice NATS + PostgreSQL, 1 process', ingest.nats1!));
-    out.push(row('Sluice NATS + PostgreSQL, 2 processes (both core 0)', ingest.nats2!));
-    const ratio = ingest.nats1!.median.rps / bareRps;
-    out.push(`target: NATS single-message ingest >= ${NATS_SINGLE_TARGET_RATIO * 100}% of bare: ${ratio >= NATS_SINGLE_TARGET_RATIO ? 'met' : 'MISSED'} (${pct(ingest.nats1!.median.rps)})`);
+    out.push(`${'ingest (single track calls, 64 connections)'.padEnd(44)} ${'req/s'.padStart(7)}  ${'of bare'.padStart(7)}  ${'p50 ms'.padStart(6)}  ${'p99 ms'.padStart(6)}  runs (of bare, same round)`);
+    for (const r of Object.values(ingest)) {
+      const m = r.median;
+      const lat = (x: number): string => (Number.isNaN(x) ? '' : x.toFixed(1)).padStart(6);
+      const label = r.label === 'JetStream publish' ? `JetStream publish (msgs/s, ${JS_IN_FLIGHT} in flight)` : r.label;
+      out.push(`${label.padEnd(44)} ${String(Math.round(m.rps)).padStart(7)}  ${`${Math.round(r.ratio * 100)}%`.padStart(7)}  ${lat(m.p50Ms)}  ${lat(m.p99Ms)}  ${r.runs.map((x, i) => `${Math.round(x.rps)} (${Math.round(r.ratioRuns[i]! * 100)}%)`).join(', ')}`);
+    }
+    const ratio = ingest.nats1!.ratio;
+    out.push(`target: NATS single-message ingest >= ${NATS_SINGLE_TARGET_RATIO * 100}% of bare (median of same-round ratios): ${ratio >= NATS_SINGLE_TARGET_RATIO ? 'met' : 'MISSED'} (${Math.round(ratio * 100)}%)`);
     out.push('');
     out.push(`${'delivery (batched webhook, events/s)'.padEnd(52)} ${'median'.padStart(8)}  runs                   events per worker (median run)`);
     const labels: Record<string, string> = { one: '1 worker (core 0)', twoSameCore: '2 workers (both core 0)', twoCores: '2 workers (cores 0 and 1)' };
@@ -164,7 +174,7 @@ async function main(): Promise<void> {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'latest.json');
     const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-    const nats = { date: new Date().toISOString(), seconds, machine, roles, busyAtStart, stallProbe: stalls, disturbedRuns, bare: { rps: bareRps, runs: bare.rpsRuns }, jetstreamPublish: { msgsPerSec: jsMedian, runs: jsRuns, inFlight: JS_IN_FLIGHT, bytes: JS_MESSAGE_BYTES }, ingest, drains, table: out };
+    const nats = { date: new Date().toISOString(), seconds, machine, roles, busyAtStart, stallProbe: stalls, disturbedRuns, jetstream: { inFlight: JS_IN_FLIGHT, bytes: JS_MESSAGE_BYTES }, ingest, drains, table: out };
     writeFileSync(file, `${JSON.stringify({ ...previous, nats }, null, 2)}\n`);
     process.stdout.write(`\nraw results: bench/results/latest.json ("nats")\n`);
   } finally {
