@@ -97,6 +97,15 @@ function ownTicks(stat: string): number {
   return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
 }
 
+/**
+ * Services a scenario drives (nats-server, PostgreSQL's postmaster) whose work is the benchmark's own: their CPU, and
+ * their children's, counts as ours. (Another client of the same service is then not seen as a disturbance.)
+ */
+const serviceRoots = new Set<number>();
+export function countAsOurs(pid: number): void {
+  serviceRoots.add(pid);
+}
+
 /** CPU ticks used by this process and all its live descendants (the server, wrk, the generator), reaped ones included, and by kernel threads. */
 function ourTicks(): number {
   const procs = new Map<number, { ppid: number; ticks: number }>();
@@ -119,7 +128,7 @@ function ourTicks(): number {
     }
     // Count a process if it is this one or descends from it. Reaped children are already in our cutime/cstime.
     for (let cur: number | undefined = pid, hops = 0; cur !== undefined && cur > 1 && hops < 64; cur = procs.get(cur)?.ppid, hops++) {
-      if (cur === process.pid) {
+      if (cur === process.pid || serviceRoots.has(cur)) {
         total += p.ticks;
         break;
       }

@@ -26,7 +26,7 @@ function exited(child: ChildProcess): Promise<void> {
  * node's own (its /proc/PID/status is the server's memory), and the affinity covers every thread it starts, the
  * SQLite writer thread included.
  */
-export async function startServer(args: readonly string[], opts: { cpu: number; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Server> {
+export async function startServer(args: readonly string[], opts: { cpu: number | string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Server> {
   const child = spawn('taskset', ['-c', String(opts.cpu), process.execPath, ...args], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,7 +63,7 @@ export async function startServer(args: readonly string[], opts: { cpu: number; 
 }
 
 /** Runs a command pinned to `cpu` and collects its output; rejects on a non-zero exit. */
-export function runPinned(cpu: number, cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
+export function runPinned(cpu: number | string, cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('taskset', ['-c', String(cpu), cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -18,8 +18,12 @@ export interface SluiceServer extends Server {
   dir: string;
 }
 
-/** `extra` is merged into the config (destinations, admin_token...); without it, one source and defaults. */
-export async function startSluice(extra: Record<string, unknown> = {}): Promise<SluiceServer> {
+/**
+ * `extra` is merged into the config (destinations, admin_token...); without it, one source and defaults. `opts.cpu`
+ * pins it elsewhere than the server core (a list like "0,1" lets it float over both); `opts.args` are added to
+ * `sluice start` (--role...).
+ */
+export async function startSluice(extra: Record<string, unknown> = {}, opts: { cpu?: number | string; args?: readonly string[] } = {}): Promise<SluiceServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const config = join(dir, 'sluice.yaml');
   // Defaults everywhere else (limits, max_queued_bytes 32 MB, max_rows_per_commit...): the benchmark measures what
@@ -27,8 +31,8 @@ export async function startSluice(extra: Record<string, unknown> = {}): Promise<
   // JSON is YAML: the config is written as JSON so that `extra` can be any structure.
   writeFileSync(config, `${JSON.stringify({ sources: [{ name: 'bench', write_keys: [WRITE_KEY] }], ...extra }, null, 2)}\n`);
   const dataDir = join(dir, 'data');
-  const server = await startServer([...SLUICE_NODE_FLAGS, MAIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', config], {
-    cpu: SERVER_CPU,
+  const server = await startServer([...SLUICE_NODE_FLAGS, MAIN, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', config, ...(opts.args ?? [])], {
+    cpu: opts.cpu ?? SERVER_CPU,
     env: { LOG_LEVEL: 'info' },
   });
   return { ...server, dir };

@@ -6,6 +6,7 @@ import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerConfig, type 
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { LoggedEvent } from '../../core/event.js';
 import type { Consumer, ConsumerOptions, DeadLetter, Delivery, ReadOptions } from '../../log/log.js';
+import { BatchRequests, statusOf } from './batch-requests.js';
 import { ackFloor, lagOf } from './consumer-state.js';
 import { decodeEvent } from './event-codec.js';
 import { deadSubject, retryFilter, retrySubject, type NatsNames } from './names.js';
@@ -85,6 +86,8 @@ export class NatsConsumer implements Consumer {
   private readonly closing = new AbortController();
   private readonly keepAlive: NodeJS.Timeout;
   private readonly deadSubj: string;
+  /** Acks and naks of many deliveries at once, each confirmed by the server (double ack), as one batch of requests. */
+  private readonly settling: BatchRequests;
 
   constructor(
     private readonly ctx: NatsConsumerContext,
@@ -95,6 +98,7 @@ export class NatsConsumer implements Consumer {
     this.cursor = ackFloor(info);
     this.puller = this.newPuller();
     this.deadSubj = deadSubject(ctx.names.events, durable);
+    this.settling = new BatchRequests(ctx.nc);
     // Deliveries still being worked on are confirmed as in progress, so AckWait only ever expires for a process that
     // died: a slow destination does not get its events handed to a second worker.
     this.keepAlive = setInterval(() => this.confirmInProgress(), Math.max(500, ctx.ackWaitMs / 3));
@@ -161,10 +165,16 @@ export class NatsConsumer implements Consumer {
     return h.generation === this.generation ? h : null;
   }
 
-  /** Sends an ack-protocol message and waits for the server to have applied it. */
-  private async settle(h: Held, body: string): Promise<void> {
-    await this.ctx.nc.request(h.reply, body, { timeout: this.ctx.timeoutMs });
-    if (h.hasRetryRecord) await this.ctx.jsm.streams.purge(this.ctx.names.retries, { filter: retrySubject(this.ctx.names.events, this.durable, h.seq) });
+  /** Sends one ack-protocol message per delivery and waits for the server to have applied them all. */
+  private async settleAll(held: readonly { reply: string }[], body: string): Promise<void> {
+    const replies = await this.settling.request(held.map((h) => ({ subject: h.reply, data: body })), this.ctx.timeoutMs);
+    const status = replies.map(statusOf).find((s) => s !== null);
+    // 503: nobody answers on the ack subject any more (the durable was deleted, a seek recreated it).
+    if (status !== undefined) throw new Error(`the server did not apply ${body} (status ${status})`);
+  }
+
+  private async purgeRetryRecord(h: Held): Promise<void> {
+    await this.ctx.jsm.streams.purge(this.ctx.names.retries, { filter: retrySubject(this.ctx.names.events, this.durable, h.seq) });
   }
 
   private async refreshCursor(): Promise<void> {
@@ -176,7 +186,8 @@ export class NatsConsumer implements Consumer {
   async ack(deliveries: readonly Delivery[]): Promise<void> {
     const held = deliveries.map((d) => this.release(d)).filter((h): h is Held => h !== null);
     if (held.length === 0) return;
-    await Promise.all(held.map((h) => this.settle(h, '+ACK')));
+    await this.settleAll(held, '+ACK');
+    await Promise.all(held.filter((h) => h.hasRetryRecord).map((h) => this.purgeRetryRecord(h)));
     await this.refreshCursor();
   }
 
@@ -198,7 +209,8 @@ export class NatsConsumer implements Consumer {
     const record: DeadRecord = { event: delivery.event, reason, attempt: delivery.attempt, at: Date.now(), detail: detail ?? null };
     // Stored before the event is given up on (TERM): a crash between the two redelivers it, never loses it.
     await this.ctx.js.publish(this.deadSubj, encoder.encode(JSON.stringify(record)), { timeout: this.ctx.timeoutMs });
-    await this.settle(h, '+TERM');
+    await this.settleAll([h], '+TERM');
+    if (h.hasRetryRecord) await this.purgeRetryRecord(h);
     await this.refreshCursor();
   }
 
@@ -285,7 +297,8 @@ export class NatsConsumer implements Consumer {
     clearInterval(this.keepAlive);
     const back = [...[...this.held.values()].filter((h) => h.generation === this.generation), ...this.puller.close()].sort((a, b) => a.seq - b.seq);
     this.held.clear();
-    if (this.ctx.nc.isClosed()) return;
-    await Promise.allSettled(back.map((h) => this.ctx.nc.request(h.reply, '-NAK', { timeout: this.ctx.timeoutMs })));
+    if (this.ctx.nc.isClosed()) return this.settling.close();
+    await this.settleAll(back, '-NAK').catch(() => {});
+    this.settling.close();
   }
 }
