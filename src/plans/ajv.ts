@@ -10,7 +10,7 @@ const CLOCK = '([01]\\d|2[0-3]):[0-5]\\d(:([0-5]\\d|60)(\\.\\d+)?)?';
 const OFFSET = '([Zz]|[+-]([01]\\d|2[0-3]):?[0-5]\\d)';
 
 /** The common `format`s, checked loosely: enough to catch a wrong kind of value, not a full RFC parser. */
-const FORMATS: Record<string, RegExp | ((s: string) => boolean)> = {
+export const FORMATS: Record<string, RegExp | ((s: string) => boolean)> = {
   // Ranges in the pattern, no Date.parse: this runs on every event of a planned source (Feb 30 passes; fine here).
   'date-time': new RegExp(`^${DATE}[Tt ]${CLOCK}${OFFSET}$`),
   date: new RegExp(`^${DATE}$`),

@@ -1,17 +1,21 @@
-// Compiles a plan once, at start: per track event and per call section, a validator that only answers yes or no
-// (run on every message) and one that lists every violation (run only on a message the first refused). Every
-// problem of every schema is listed at once, with its path in the file, like a config error.
+// Compiles a plan once, at start: per track event and per call section, a check that only answers yes or no (run on
+// every message: a Shape for conforms.ts's interpreter, or ajv's compiled check when the schema uses a keyword the
+// interpreter does not handle) and a validator that lists every violation (run only on a message the check refused).
+// Every problem of every schema is listed at once, with its path in the file, like a config error.
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv } from './ajv.js';
 import { closeSchema } from './closed-schema.js';
+import { conforms, type Interned, type Shape, toShape } from './conforms.js';
 import { CALL_SECTIONS, type CallSection, formatPath, type JsonSchema, PlanFileError, type TrackingPlan } from './plan-file.js';
 import { type PayloadViolation, toViolations } from './violations.js';
 
 export interface CompiledPayload {
   field: 'properties' | 'traits';
-  /** Null when the entry gives no schema: any payload is planned. Stops at the first problem and says nothing. */
+  /** The yes/no check, as data for conforms(); null when the schema is outside its subset (then `validate`). */
+  shape: Shape | null;
+  /** Ajv's yes/no check, compiled only for a schema `shape` cannot express. Stops at the first problem, says nothing. */
   validate: ValidateFunction | null;
-  /** The same schema with every error reported: what is wrong with a payload `validate` refused. */
+  /** Every error reported; null when the entry gives no schema (any payload is planned). What is wrong with a payload the check refused. */
   describe: ValidateFunction | null;
 }
 
@@ -24,11 +28,11 @@ export interface CompiledPlan {
 
 /** Violations of one payload (properties or traits; absent counts as `{}`), or null when it follows the entry. */
 export function checkPayload(entry: CompiledPayload, payload: unknown): PayloadViolation[] | null {
-  if (entry.validate === null || entry.describe === null) return null;
+  if (entry.describe === null) return null;
   const data = payload ?? {};
-  if (entry.validate(data)) return null;
-  // Both validators accept the same payloads; should they ever disagree, the message is let through unflagged
-  // rather than reported with no violation to show.
+  if (entry.shape !== null ? conforms(entry.shape, data) : entry.validate!(data)) return null;
+  // The check and the describing validator accept the same payloads; should they ever disagree, the message is let
+  // through unflagged rather than reported with no violation to show.
   if (entry.describe(data)) return null;
   return toViolations(entry.describe.errors ?? [], entry.field, data);
 }
@@ -50,7 +54,8 @@ export function compilePlan(plan: TrackingPlan, file: string): CompiledPlan {
   const checking = createAjv('check');
   const describing = createAjv('describe');
   const problems: string[] = [];
-  const none = (field: 'properties' | 'traits'): CompiledPayload => ({ field, validate: null, describe: null });
+  const interned: Interned = new Map();
+  const none = (field: 'properties' | 'traits'): CompiledPayload => ({ field, shape: null, validate: null, describe: null });
 
   function compile(schema: JsonSchema | undefined, field: 'properties' | 'traits', where: PropertyKey[]): CompiledPayload {
     if (schema === undefined) return none(field);
@@ -63,7 +68,8 @@ export function compilePlan(plan: TrackingPlan, file: string): CompiledPlan {
     }
     try {
       const describe = describing.compile(closed);
-      return { field, validate: checking.compile(closed), describe };
+      const shape = toShape(closed, interned);
+      return { field, shape, validate: shape === null ? checking.compile(closed) : null, describe };
     } catch (err) {
       problems.push(`${formatPath([...where, field])}: ${(err as Error).message}`);
       return none(field);
