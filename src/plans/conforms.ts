@@ -112,8 +112,24 @@ const inherited = (name: string): boolean => name in Object.prototype || name ==
  */
 export type Interned = Map<string, Shape>;
 
+/** Numeric bound keywords, each stored as is in the Shape field it names. */
+const BOUNDS = {
+  minimum: 'min',
+  maximum: 'max',
+  exclusiveMinimum: 'exclusiveMin',
+  exclusiveMaximum: 'exclusiveMax',
+  minLength: 'minLength',
+  maxLength: 'maxLength',
+  minItems: 'minItems',
+  maxItems: 'maxItems',
+} as const satisfies Record<string, keyof Shape>;
+
 /** Sets one keyword on the Shape; false when the keyword (or its value) is not handled here. */
 function applyKeyword(s: Shape, key: string, value: unknown, interned: Interned): boolean {
+  if (Object.hasOwn(BOUNDS, key)) {
+    s[BOUNDS[key as keyof typeof BOUNDS]] = value as number;
+    return true;
+  }
   switch (key) {
     case 'type':
       for (const name of Array.isArray(value) ? value : [value]) s.types |= TYPE_BITS[name as string] ?? 0;
@@ -126,24 +142,6 @@ function applyKeyword(s: Shape, key: string, value: unknown, interned: Interned)
       if (!isPrimitive(value)) return false;
       s.values = [value];
       return true;
-    case 'minimum':
-      s.min = value as number;
-      return true;
-    case 'maximum':
-      s.max = value as number;
-      return true;
-    case 'exclusiveMinimum':
-      s.exclusiveMin = value as number;
-      return true;
-    case 'exclusiveMaximum':
-      s.exclusiveMax = value as number;
-      return true;
-    case 'minLength':
-      s.minLength = value as number;
-      return true;
-    case 'maxLength':
-      s.maxLength = value as number;
-      return true;
     case 'pattern':
       // As ajv builds it (unicodeRegExp, its default): with the `u` flag.
       s.pattern = new RegExp(value as string, 'u');
@@ -151,12 +149,6 @@ function applyKeyword(s: Shape, key: string, value: unknown, interned: Interned)
     case 'format':
       s.format = FORMATS[value as string] ?? null;
       return s.format !== null;
-    case 'minItems':
-      s.minItems = value as number;
-      return true;
-    case 'maxItems':
-      s.maxItems = value as number;
-      return true;
     case 'items':
       if (Array.isArray(value)) return false; // tuples
       s.items = toShape(value, interned);
