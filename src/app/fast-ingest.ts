@@ -8,14 +8,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { SluiceError } from '../core/errors.js';
 import { JSON_TYPE, SHED_BODY, SHED_RETRY_AFTER_S } from '../sources/http/tracking-api.js';
-import { errorResponse, HISTORICAL_PATHS, TRACKING_PATHS, type TrackingRequest, type TrackingResponse } from '../sources/http/tracking-handler.js';
+import { errorResponse, TRACKING_PATHS, type TrackingHandler, type TrackingRequest, type TrackingResponse, trackingRequest } from '../sources/http/tracking-handler.js';
 import type { RejectLog } from '../sources/reject-log.js';
 import type { Admission } from './admission.js';
 import { bodyTooLarge, retryAfterSeconds, shuttingDown, toSluiceError } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 
 export interface FastIngestDeps {
-  handle: (req: TrackingRequest) => Promise<TrackingResponse>;
+  handle: TrackingHandler;
   maxBodyBytes: number;
   /** Takes a request on or refuses it (429) before its body is read. */
   admission: Admission;
@@ -115,7 +115,7 @@ export function fastIngest(deps: FastIngestDeps): (req: IncomingMessage, res: Se
       if (tooLarge) return;
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       const queryWriteKey = q < 0 ? undefined : (new URLSearchParams(url.slice(q + 1)).get('writeKey') ?? undefined) || undefined;
-      run(req, res, { kind, body, authorization: headers.authorization, queryWriteKey, anonymousIdHeader: headers.anonymousid, ip: req.socket.remoteAddress, historical: HISTORICAL_PATHS.has(route), receivedAt: Date.now() }, route, started);
+      run(req, res, trackingRequest(route, kind, body, headers, queryWriteKey, req.socket.remoteAddress), route, started);
     });
     // A client that goes away mid-body gets no answer; nothing of its request was appended.
     req.on('error', () => {});

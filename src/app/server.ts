@@ -65,6 +65,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const plans = deps.plans === undefined ? {} : { plans: gatesBySource(deps.plans.bySource), planReports: deps.plans.reports };
   const privacy = deps.profiles === undefined ? {} : { privacy: deps.profiles.privacy.ingest };
   const tracking = { writeKeys, limits, anonymizeIp: config.privacy.anonymize_ip, ...privacy, log: deps.log, rejects: deps.rejects, telemetry: metrics, ...plans };
+  // One handler for both HTTP paths: the fast path's plain requests and the Fastify routes.
+  const handleTracking = createTrackingHandler(tracking);
   const admission = new Admission({
     limits: {
       maxInflightRequests: config.server.max_inflight_requests,
@@ -83,7 +85,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const fast =
     config.server.trusted_proxies.length > 0 || !takesEvents
       ? undefined
-      : fastIngest({ handle: createTrackingHandler(tracking), maxBodyBytes: limits.max_batch_bytes, admission, closing: () => closing, metrics, rejects: deps.rejects, logger: deps.logger });
+      : fastIngest({ handle: handleTracking, maxBodyBytes: limits.max_batch_bytes, admission, closing: () => closing, metrics, rejects: deps.rejects, logger: deps.logger });
   const app: FastifyInstance = Fastify({
     ...(fast === undefined
       ? {}
@@ -137,7 +139,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     done();
   });
   if (takesEvents) {
-    registerTrackingApi(app, { ...tracking, admission });
+    registerTrackingApi(app, { handle: handleTracking, writeKeys, admission });
     registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
     registerWebhooks(app, { hooks: config.webhooks, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics, ...privacy });
   }

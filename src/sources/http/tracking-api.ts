@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError } from '../../core/errors.js';
 import { analyticsJsSettings } from './settings.js';
-import { createTrackingHandler, errorResponse, HISTORICAL_PATHS, TRACKING_PATHS, type TrackingHandlerOptions, type TrackingKind } from './tracking-handler.js';
+import { errorResponse, TRACKING_PATHS, type TrackingHandler, type TrackingKind, trackingRequest } from './tracking-handler.js';
 import { redactKey, writeKeyFromQuery } from './write-key.js';
 
 /** Takes a request on before its body is read, or says it must be refused (the server is past its capacity). */
@@ -12,7 +12,11 @@ export interface RequestAdmission {
   admit(declaredBytes: number): { release(): void; grow(bytes: number): void } | string;
 }
 
-export interface TrackingApiOptions extends TrackingHandlerOptions {
+export interface TrackingApiOptions {
+  /** The one tracking handler, shared with the node:http fast path (src/app/fast-ingest.ts). */
+  handle: TrackingHandler;
+  /** Write key → source name, for the analytics.js settings route. */
+  writeKeys: ReadonlyMap<string, string>;
   /** Past capacity, tracking requests are answered 429 before their body is read. */
   admission?: RequestAdmission;
 }
@@ -24,20 +28,11 @@ export const SHED_RETRY_AFTER_S = 1;
 export const SHED_BODY = errorResponse(new SluiceError('overloaded', 'the server is past its capacity; retry after the Retry-After seconds')).body;
 
 export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptions): void {
-  const handle = createTrackingHandler(opts);
+  const handle = opts.handle;
 
-  async function route(request: FastifyRequest, reply: FastifyReply, kind: TrackingKind, historical: boolean): Promise<FastifyReply> {
+  async function route(request: FastifyRequest, reply: FastifyReply, path: string, kind: TrackingKind): Promise<FastifyReply> {
     const raw = request.body;
-    const res = await handle({
-      kind,
-      body: Buffer.isBuffer(raw) ? raw : Buffer.alloc(0),
-      authorization: request.headers.authorization,
-      queryWriteKey: writeKeyFromQuery(request.query),
-      anonymousIdHeader: request.headers.anonymousid,
-      ip: request.ip,
-      historical,
-      receivedAt: Date.now(),
-    });
+    const res = await handle(trackingRequest(path, kind, Buffer.isBuffer(raw) ? raw : Buffer.alloc(0), request.headers, writeKeyFromQuery(request.query), request.ip));
     return reply.code(res.status).type(JSON_TYPE).send(res.body);
   }
 
@@ -57,10 +52,7 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
           void reply.code(429).header('retry-after', String(SHED_RETRY_AFTER_S)).type(JSON_TYPE).send(SHED_BODY);
         };
   const routeOpts = shed === undefined ? {} : { onRequest: shed };
-  for (const [path, kind] of TRACKING_PATHS) {
-    const historical = HISTORICAL_PATHS.has(path);
-    app.post(path, routeOpts, (req, reply) => route(req, reply, kind, historical));
-  }
+  for (const [path, kind] of TRACKING_PATHS) app.post(path, routeOpts, (req, reply) => route(req, reply, path, kind));
 
   app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
     const key = request.params.writeKey;

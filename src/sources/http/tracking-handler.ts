@@ -1,6 +1,7 @@
 // The tracking API's one request, free of any HTTP framework: write key, guarded JSON parse, validation and
 // normalization (ingest.ts), append, and the answer. Fastify's routes (tracking-api.ts) and the raw node:http fast
 // path (app/fast-ingest.ts) both call it, so both answer exactly the same way.
+import type { IncomingHttpHeaders } from 'node:http';
 import { SluiceError } from '../../core/errors.js';
 import type { EventType } from '../../core/event.js';
 import type { IngestLimits } from '../../core/limits.js';
@@ -48,6 +49,14 @@ export interface TrackingRequest {
   receivedAt: number;
 }
 
+/**
+ * The request as the handler sees it, from what either HTTP path has read: one place, so the fast path and the
+ * Fastify routes cannot drift apart in which headers they pass on.
+ */
+export function trackingRequest(path: string, kind: TrackingKind, body: Buffer, headers: IncomingHttpHeaders, queryWriteKey: string | undefined, ip: string | undefined): TrackingRequest {
+  return { kind, body, authorization: headers.authorization, queryWriteKey, anonymousIdHeader: headers.anonymousid, ip, historical: HISTORICAL_PATHS.has(path), receivedAt: Date.now() };
+}
+
 export interface TrackingResponse {
   status: number;
   /** JSON. */
@@ -91,7 +100,10 @@ export function errorResponse(err: SluiceError): TrackingResponse {
  * the append (SluiceError 'overloaded' or 'storage_unavailable': the caller answers 429/503 with Retry-After) or on a
  * bug.
  */
-export function createTrackingHandler(opts: TrackingHandlerOptions): (req: TrackingRequest) => Promise<TrackingResponse> {
+/** Answers one tracking request: the framework-free core both HTTP paths call. */
+export type TrackingHandler = (req: TrackingRequest) => Promise<TrackingResponse>;
+
+export function createTrackingHandler(opts: TrackingHandlerOptions): TrackingHandler {
   const { limits } = opts;
 
   function recordRejects(source: string | null, rejections: readonly Rejection[], at: number): void {
