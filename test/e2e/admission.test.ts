@@ -6,10 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { allEvents, startServer, tempDataDir, type ServerProcess } from '../helpers/server-process.js';
+import { allEvents, startServer, tempDataDir, type ServerProcess, basicAuth } from '../helpers/server-process.js';
 
 const KEY = 'admission-key-1';
-const AUTH = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+const AUTH = basicAuth(KEY);
 
 async function serverWith(server: string): Promise<ServerProcess> {
   const dir = tempDataDir();

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { allEvents, startServer, tempDataDir } from '../helpers/server-process.js';
+import { allEvents, startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 function configFile(dir: string, yaml: string): string {
   const path = join(dir, 'sluice.yaml');
@@ -14,7 +14,7 @@ function configFile(dir: string, yaml: string): string {
 }
 
 const KEY = 'backpressure-key-1';
-const AUTH = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+const AUTH = basicAuth(KEY);
 
 async function track(url: string, messageId: string, padding = 0): Promise<Response> {
   return fetch(`${url}/v1/track`, {

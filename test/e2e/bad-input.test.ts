@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { allEvents, type ServerProcess, startServer } from '../helpers/server-process.js';
+import { allEvents, type ServerProcess, startServer, basicAuth } from '../helpers/server-process.js';
 
 let server: ServerProcess;
 let auth: string;
 
 before(async () => {
   server = await startServer();
-  auth = `Basic ${Buffer.from(`${server.writeKey}:`).toString('base64')}`;
+  auth = basicAuth(server.writeKey);
 });
 after(async () => {
   await server.stop();
@@ -54,7 +54,7 @@ const CASES: { name: string; path: string; body: () => string | Buffer; headers?
   { name: 'a gzip bomb (50 MB of zeros)', path: '/v1/batch', body: () => gzipSync(Buffer.alloc(50 * 1024 * 1024)), headers: { 'content-encoding': 'gzip' }, status: 413, code: 'batch_too_large', says: /after gzip decoding/ },
   { name: 'corrupt gzip', path: '/v1/track', body: () => Buffer.from('this is not gzip at all'), headers: { 'content-encoding': 'gzip' }, status: 400, code: 'invalid_encoding', says: /gzip/ },
   { name: 'an unknown Content-Encoding', path: '/v1/track', body: () => '{}', headers: { 'content-encoding': 'br' }, status: 400, code: 'invalid_encoding', says: /not supported/ },
-  { name: 'an unknown write key', path: '/v1/track', body: () => '{"userId":"u","event":"E"}', headers: { authorization: `Basic ${Buffer.from('not-a-key-at-all:').toString('base64')}` }, status: 401, code: 'unauthorized', says: /unknown write key not-…/ },
+  { name: 'an unknown write key', path: '/v1/track', body: () => '{"userId":"u","event":"E"}', headers: { authorization: basicAuth('not-a-key-at-all') }, status: 401, code: 'unauthorized', says: /unknown write key not-…/ },
   { name: 'no write key', path: '/v1/track', body: () => '{"userId":"u","event":"E"}', headers: { authorization: '' }, status: 401, code: 'unauthorized', says: /no write key/ },
 ];
 

@@ -2,7 +2,7 @@
 // data directory, every event that got a 200 is in the log, exactly once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { allEvents, type ServerProcess, startServer, tempDataDir } from '../helpers/server-process.js';
+import { allEvents, type ServerProcess, startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 interface Sent {
   acked: Set<string>;
@@ -11,7 +11,7 @@ interface Sent {
 
 /** Sends single tracks and 10-event batches from `workers` concurrent loops until `stop` is set. */
 async function sendUntilStopped(server: ServerProcess, workers: number, stop: { now: boolean }): Promise<Sent> {
-  const auth = `Basic ${Buffer.from(`${server.writeKey}:`).toString('base64')}`;
+  const auth = basicAuth(server.writeKey);
   const sent: Sent = { acked: new Set(), failed: 0 };
   let n = 0;
   await Promise.all(

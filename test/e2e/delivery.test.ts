@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type ServerProcess, startServer, tempDataDir } from '../helpers/server-process.js';
+import { type ServerProcess, startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const KEY = 'delivery-test-key-1';
-const AUTH = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+const AUTH = basicAuth(KEY);
 
 interface Received {
   path: string;

@@ -5,14 +5,14 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { allEvents, type ServerProcess, startServer } from '../helpers/server-process.js';
+import { allEvents, type ServerProcess, startServer, basicAuth } from '../helpers/server-process.js';
 
 let server: ServerProcess;
 let auth: string;
 
 before(async () => {
   server = await startServer();
-  auth = `Basic ${Buffer.from(`${server.writeKey}:`).toString('base64')}`;
+  auth = basicAuth(server.writeKey);
 });
 after(async () => {
   await server.stop();
@@ -39,7 +39,7 @@ describe('the fast path and Fastify answer alike', () => {
     { name: 'the write key in the body', path: '/v1/identify', body: (id) => JSON.stringify({ userId: 'u2', writeKey: server.writeKey, messageId: id }), headers: () => ({}) },
     { name: 'invalid JSON', path: '/v1/track', body: () => '{"userId": ' },
     { name: 'a missing field', path: '/v1/track', body: () => '{"userId":"u"}' },
-    { name: 'an unknown write key', path: '/v1/track', body: () => '{"userId":"u","event":"E"}', headers: () => ({ authorization: `Basic ${Buffer.from('nobody-knows-me:').toString('base64')}` }) },
+    { name: 'an unknown write key', path: '/v1/track', body: () => '{"userId":"u","event":"E"}', headers: () => ({ authorization: basicAuth('nobody-knows-me') }) },
     { name: 'no write key at all', path: '/v1/track', body: () => '{"userId":"u","event":"E"}', headers: () => ({}) },
   ];
   for (const c of cases) {

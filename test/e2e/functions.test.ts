@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startServer, tempDataDir } from '../helpers/server-process.js';
+import { startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const KEY = 'functions-test-key-1';
@@ -71,7 +71,7 @@ test('a CloudEvent user.created triggers a function whose identify and track rea
   t.after(() => server.stop());
 
   const post = (body: string): Promise<Response> =>
-    fetch(`${server.url}/v1/events`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`, 'content-type': 'application/cloudevents+json' }, body });
+    fetch(`${server.url}/v1/events`, { method: 'POST', headers: { authorization: basicAuth(KEY), 'content-type': 'application/cloudevents+json' }, body });
   assert.equal((await post(userCreated('evt-1', 'user-7'))).status, 200);
   // The backend retries the same CloudEvent: stored once, so the function runs once.
   assert.equal((await post(userCreated('evt-1', 'user-7'))).status, 200);

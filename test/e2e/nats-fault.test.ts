@@ -10,12 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
-import { allEvents, startServer, tempDataDir } from '../helpers/server-process.js';
+import { allEvents, startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 const NATS_SERVER = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 const KEY = 'nats-fault-write-key-1';
 const ADMIN = 'admin-token-for-tests-0001';
-const AUTH = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+const AUTH = basicAuth(KEY);
 
 function missingBinary(): { skip?: string } {
   if (existsSync(NATS_SERVER)) return {};

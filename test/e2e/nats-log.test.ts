@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { Analytics } from '@segment/analytics-node';
 import { startFakeApi } from '../helpers/fake-api.js';
 import { deleteNatsStreams, NATS_URL, natsSkip, uniqueStream } from '../helpers/nats.js';
-import { allEvents, type ServerProcess, startServer, tempDataDir } from '../helpers/server-process.js';
+import { allEvents, type ServerProcess, startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 const KEY = 'nats-e2e-write-key-1';
 const ADMIN = 'admin-token-for-tests-0001';
@@ -80,7 +80,7 @@ destinations:
     const b = await startOnNats(yaml);
     t.after(() => b.stop());
 
-    const auth = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+    const auth = basicAuth(KEY);
     const ids = Array.from({ length: 200 }, (_, i) => `shared-${i}`);
     // Half the traffic to each process, in batches of 10.
     for (let i = 0; i < ids.length; i += 10) {
@@ -113,7 +113,7 @@ destinations:
   - { name: hook, type: webhook, url: "${hook.url}/hook", batch_format: json_array, retry: { initial_backoff_ms: 50, max_backoff_ms: 300, max_attempts: 1000 }, batch: { max_wait_ms: 20 } }
 `);
     t.after(() => server.stop());
-    const auth = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+    const auth = basicAuth(KEY);
     const ids = Array.from({ length: 30 }, (_, i) => `recover-${i}`);
     const batch = ids.map((messageId) => ({ type: 'track', messageId, userId: 'u', event: 'Recover' }));
     const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });

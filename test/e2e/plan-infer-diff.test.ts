@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { compilePlan } from '../../src/plans/compile.js';
 import { parsePlan } from '../../src/plans/plan-file.js';
-import { type ServerProcess, startServer, tempDataDir } from '../helpers/server-process.js';
+import { type ServerProcess, startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const PLAN = fileURLToPath(new URL('../../examples/tracking-plan.yaml', import.meta.url));
@@ -24,7 +24,7 @@ let server: ServerProcess;
 async function send(source: keyof typeof KEYS, batch: Record<string, unknown>[]): Promise<void> {
   const res = await fetch(`${server.url}/v1/batch`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${KEYS[source]}:`).toString('base64')}` },
+    headers: { authorization: basicAuth(KEYS[source]) },
     body: JSON.stringify({ batch: batch.map((m) => ({ userId: 'u1', ...m })) }),
   });
   assert.equal(res.status, 200, await res.text());

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import pg from 'pg';
 import { startOwnPostgres } from '../helpers/own-postgres.js';
 import { dropSchema, PG_URL, postgresSkipReason, randomSchemaName } from '../helpers/postgres.js';
-import { type ServerProcess, startServer, tempDataDir } from '../helpers/server-process.js';
+import { type ServerProcess, startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 const skip = await postgresSkipReason();
 const TOKEN = 'postgres-e2e-admin-token-1';
@@ -31,7 +31,7 @@ async function send(server: ServerProcess, from: number, n: number): Promise<voi
     event: 'Signed Up',
     timestamp: `2025-03-01T${String((from + i) % 24).padStart(2, '0')}:15:00Z`,
   }));
-  const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` }, body: JSON.stringify({ batch }) });
+  const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: basicAuth(KEY) }, body: JSON.stringify({ batch }) });
   assert.equal(res.status, 200, await res.text());
 }
 
@@ -77,7 +77,7 @@ describe('store: postgres, end to end', { skip }, () => {
 
     await send(server, 0, 120);
     await countReaches(server, 120);
-    const bad = await fetch(`${server.url}/v1/track`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` }, body: JSON.stringify({ userId: 'u' }) });
+    const bad = await fetch(`${server.url}/v1/track`, { method: 'POST', headers: { authorization: basicAuth(KEY) }, body: JSON.stringify({ userId: 'u' }) });
     assert.equal(bad.status, 400);
     await waitFor('the reject to be listed', async () => ((await get(server, '/api/v1/rejects?source=web')).body.rejects as unknown[]).length === 1);
 

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startFakeApi } from '../helpers/fake-api.js';
 import { deleteNatsStreams, NATS_URL, natsSkip, uniqueStream } from '../helpers/nats.js';
-import { type ServerProcess, startServer, tempDataDir } from '../helpers/server-process.js';
+import { type ServerProcess, startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 const KEY = 'roles-e2e-write-key-1';
 const ADMIN = 'admin-token-for-tests-0001';
-const AUTH = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+const AUTH = basicAuth(KEY);
 const skip = await natsSkip();
 
 /** A `sluice start --role <role>` with this config and a data dir of its own. */

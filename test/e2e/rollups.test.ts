@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { type ServerProcess, startServer, tempDataDir } from '../helpers/server-process.js';
+import { type ServerProcess, startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TOKEN = 'rollups-e2e-admin-token-01';
@@ -53,7 +53,7 @@ async function send(server: ServerProcess, events: readonly Sent[]): Promise<voi
     for (let i = 0; i < mine.length; i += 100) {
       const res = await fetch(`${server.url}/v1/batch`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${KEYS[source]}:`).toString('base64')}` },
+        headers: { authorization: basicAuth(KEYS[source]) },
         body: JSON.stringify({ batch: mine.slice(i, i + 100) }),
       });
       assert.equal(res.status, 200, await res.text());
@@ -194,7 +194,7 @@ test('sluice query tail prints new events that match its filters, live', async (
   };
   await waitFor(() => err.includes('watching'), 'the tail to start');
   await new Promise((r) => setTimeout(r, 300)); // connected and subscribed at the head
-  const auth = `Basic ${Buffer.from(`${server.writeKey}:`).toString('base64')}`;
+  const auth = basicAuth(server.writeKey);
   for (const [id, event] of [
     ['tail-1', 'Page Viewed'],
     ['tail-2', 'Signed Up'],

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Analytics } from '@segment/analytics-node';
-import { allEvents, type ServerProcess, startServer } from '../helpers/server-process.js';
+import { allEvents, type ServerProcess, startServer, basicAuth } from '../helpers/server-process.js';
 
 let server: ServerProcess;
 
@@ -66,7 +66,7 @@ test('a batch retried by a client is stored once', async () => {
     ],
     sentAt: new Date().toISOString(),
   });
-  const auth = `Basic ${Buffer.from(`${server.writeKey}:`).toString('base64')}`;
+  const auth = basicAuth(server.writeKey);
   for (let i = 0; i < 3; i++) {
     const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body });
     assert.equal(res.status, 200);

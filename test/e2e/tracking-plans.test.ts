@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type FakeApi, startFakeApi } from '../helpers/fake-api.js';
-import { allEvents, type ServerProcess, startServer, tempDataDir } from '../helpers/server-process.js';
+import { allEvents, type ServerProcess, startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 const PLAN = fileURLToPath(new URL('../../examples/tracking-plan.yaml', import.meta.url));
 const TOKEN = 'admin-token-for-plans-0001';
@@ -47,7 +47,7 @@ interface Answer {
 async function post(source: Source, path: string, body: unknown): Promise<Answer> {
   const res = await fetch(`${server.url}${path}`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${KEYS[source]}:`).toString('base64')}`, 'content-type': 'application/json' },
+    headers: { authorization: basicAuth(KEYS[source]), 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Answer['body'] };

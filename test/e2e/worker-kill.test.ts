@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { deleteNatsStreams, NATS_URL, natsSkip, uniqueStream } from '../helpers/nats.js';
 import { dropSchema, PG_URL, postgresSkipReason, randomSchemaName } from '../helpers/postgres.js';
-import { type ServerProcess, startServer, tempDataDir } from '../helpers/server-process.js';
+import { type ServerProcess, startServer, tempDataDir, basicAuth } from '../helpers/server-process.js';
 
 const KEY = 'worker-kill-write-key-1';
 const ADMIN = 'admin-token-for-tests-0001';
-const AUTH = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+const AUTH = basicAuth(KEY);
 const N = 5_000;
 const PER_REQUEST = 100;
 const RANGE = 'since=2025-03-01T00:00:00Z&until=2025-03-02T00:00:00Z&interval=day';

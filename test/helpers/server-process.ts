@@ -86,3 +86,8 @@ export async function allEvents(server: Pick<ServerProcess, 'url' | 'adminToken'
     after = page.events[page.events.length - 1]!.seq;
   }
 }
+
+/** The Authorization header Segment's SDKs send: HTTP Basic with the write key as the username and no password. */
+export function basicAuth(writeKey: string): string {
+  return `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
+}

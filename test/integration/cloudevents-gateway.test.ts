@@ -18,9 +18,10 @@ import type { IngestTelemetry } from '../../src/core/telemetry.js';
 import type { Log } from '../../src/log/log.js';
 import { registerCloudEventsGateway } from '../../src/sources/cloudevents/gateway.js';
 import { registerRawJsonBodies } from '../../src/sources/http/body.js';
+import { basicAuth } from '../helpers/server-process.js';
 
 const KEY = 'backend-write-key-1';
-const AUTH = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+const AUTH = basicAuth(KEY);
 
 let dir: string;
 let log: SqliteLog;
@@ -178,7 +179,7 @@ describe('POST /v1/events', () => {
     const none = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: ev });
     assert.equal(none.status, 401);
     assert.equal(((await none.json()) as Answer).error?.code, 'unauthorized');
-    const unknown = await post(ev, { 'content-type': 'application/cloudevents+json', authorization: `Basic ${Buffer.from('nope-nope-nope:').toString('base64')}` });
+    const unknown = await post(ev, { 'content-type': 'application/cloudevents+json', authorization: basicAuth('nope-nope-nope') });
     assert.equal(unknown.status, 401);
     assert.deepEqual(await newEvents(), []);
     const query = await fetch(`${url}/v1/events?writeKey=${KEY}`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: ev });
