@@ -8,6 +8,7 @@ import type * as LogModule from '../../src/backends/sqlite/sqlite-log.js';
 import type * as LimitsModule from '../../src/core/limits.js';
 import { fromDist } from './dist.js';
 import { trackItem } from './events.js';
+import { defaultLogOptions } from '../lib/log-options.js';
 
 const { values } = parseArgs({ options: { db: { type: 'string' }, events: { type: 'string' } } });
 if (values.db === undefined || values.events === undefined) throw new Error('usage: --db PATH --events N');
@@ -18,14 +19,7 @@ const { prepareBatch } = await fromDist<typeof IngestModule>('sources/http/inges
 const { DEFAULT_LIMITS } = await fromDist<typeof LimitsModule>('core/limits.js');
 
 // The settings `sluice start` uses by default (src/app/start.ts with the config defaults).
-const log = new SqliteLog({
-  path: values.db,
-  dedupe_window_ms: 24 * 3_600_000,
-  retention_ms: 168 * 3_600_000,
-  maxRowsPerCommit: 10_000,
-  maxQueuedBytes: 32 * 1024 * 1024,
-  keep_rejects: 100_000,
-});
+const log = new SqliteLog(defaultLogOptions(values.db));
 
 const started = performance.now();
 const GROUP = 5_000;

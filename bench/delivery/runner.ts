@@ -15,6 +15,7 @@ import type * as RegistryModule from '../../src/app/destination-registry.js';
 import type * as MetricsModule from '../../src/app/metrics.js';
 import type * as PipelineModule from '../../src/app/pipeline.js';
 import { fromDist } from './dist.js';
+import { defaultLogOptions } from '../lib/log-options.js';
 
 export interface RunnerResult {
   events: number;
@@ -50,14 +51,7 @@ const { entries, problems } = validateDestinations([raw], DESTINATION_MODULES, {
 if (problems.length > 0) throw new Error(`destination config: ${problems.join('; ')}`);
 
 // Sluice's default log settings (src/app/start.ts with the config defaults).
-const log = new SqliteLog({
-  path: values.db,
-  dedupe_window_ms: 24 * 3_600_000,
-  retention_ms: 168 * 3_600_000,
-  maxRowsPerCommit: 10_000,
-  maxQueuedBytes: 32 * 1024 * 1024,
-  keep_rejects: 100_000,
-});
+const log = new SqliteLog(defaultLogOptions(values.db));
 const logger = pino({ level: 'warn' }, pino.destination(2));
 
 // The pipeline opens this same consumer (the log hands out one instance per name), so the seek applies to it.

@@ -8,14 +8,4 @@ export async function fromDist<T>(path: string): Promise<T> {
   return (await import(pathToFileURL(`${DIST}${path}`).href)) as T;
 }
 
-/** Sluice's default log settings (src/app/start.ts with the config defaults). */
-export function defaultLogOptions(path: string): {
-  path: string;
-  dedupe_window_ms: number;
-  retention_ms: number;
-  maxRowsPerCommit: number;
-  maxQueuedBytes: number;
-  keep_rejects: number;
-} {
-  return { path, dedupe_window_ms: 24 * 3_600_000, retention_ms: 168 * 3_600_000, maxRowsPerCommit: 10_000, maxQueuedBytes: 32 * 1024 * 1024, keep_rejects: 100_000 };
-}
+export { defaultLogOptions } from '../lib/log-options.js';
