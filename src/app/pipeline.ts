@@ -31,10 +31,10 @@ export function compileDestinationTransforms(entry: DestinationEntry, index: num
 
 export async function startPipeline(
   entries: readonly DestinationEntry[],
-  deps: { log: Log; state: StateStore; telemetry: DeliveryTelemetry; logger: Logger; fetch?: typeof fetch },
+  deps: { log: Log; state: StateStore; telemetry: DeliveryTelemetry; logger: Logger },
 ): Promise<Pipeline> {
   const runners = new Map<string, DestinationRunner>();
-  const ctx: DestinationContext = { fetch: deps.fetch ?? globalThis.fetch, log: deps.logger, now: () => Date.now() };
+  const ctx: DestinationContext = { log: deps.logger, now: () => Date.now() };
   for (const [index, entry] of entries.entries()) {
     const c = entry.common;
     if (!c.enabled) continue;

@@ -40,7 +40,6 @@ export type SendResult =
   | { kind: 'partial'; failures: EventFailure[]; exchange?: Exchange };
 
 export interface DestinationContext {
-  fetch: typeof fetch;
   log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
   now(): number;
 }

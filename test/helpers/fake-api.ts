@@ -86,5 +86,5 @@ export async function closedPortUrl(): Promise<string> {
 
 export function testContext(now: () => number = Date.now): DestinationContext {
   const quiet = (): void => undefined;
-  return { fetch: globalThis.fetch, log: { info: quiet, warn: quiet, error: quiet }, now };
+  return { log: { info: quiet, warn: quiet, error: quiet }, now };
 }

@@ -13,7 +13,6 @@ import { archivePath, hourOf } from './partition.js';
 const NOW = Date.parse('2024-05-01T15:30:00Z');
 const warnings: object[] = [];
 const ctx: DestinationContext = {
-  fetch: globalThis.fetch,
   log: { info() {}, warn: (o) => warnings.push(o), error() {} },
   now: () => NOW,
 };

@@ -11,7 +11,6 @@ const URL = process.env.SLUICE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0
 const SCHEMA = `sluice_test_${process.pid}_${Date.now().toString(36)}`;
 
 const ctx: DestinationContext = {
-  fetch: globalThis.fetch,
   log: { info() {}, warn() {}, error() {} },
   now: () => Date.now(),
 };

@@ -36,7 +36,7 @@ export function isRetryableStatus(status: number): boolean {
 /**
  * Sends one request. Resolves with the reply for any HTTP status; a network error or timeout resolves as a retry
  * result instead (the caller cannot do anything else with it). Sent with node:http (see http-request.ts), not
- * ctx.fetch: the CPU per request is a fifth.
+ * fetch: the CPU per request is a fifth.
  */
 export async function httpCall(ctx: DestinationContext, call: HttpCall, signal: AbortSignal): Promise<HttpReply | SendResult> {
   const method = call.method ?? 'POST';

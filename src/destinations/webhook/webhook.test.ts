@@ -17,7 +17,6 @@ interface Seen {
 type Handler = (req: Seen, res: ServerResponse) => void;
 
 const ctx: DestinationContext = {
-  fetch: globalThis.fetch,
   log: { info() {}, warn() {}, error() {} },
   now: () => Date.now(),
 };
