@@ -3,6 +3,8 @@
 // (a crash before the ack reached the disk) is at or below the stored position and is skipped, so every event is
 // stitched exactly once.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { lingerAfterShortBatch } from '../log/linger.js';
+import { EVENTS_PER_SLICE, yieldToEventLoop } from '../log/slices.js';
 import type { Consumer, Delivery, Log } from '../log/log.js';
 import type { IdentityConfig } from './config.js';
 import { BlockList, identityFacts, type IdentityFacts } from './ids.js';
@@ -34,7 +36,7 @@ export interface IdentityStatus {
 export interface IdentityOptions {
   consumer: Consumer;
   store: IdentityStore;
-  config: Pick<IdentityConfig, 'blocked_values' | 'max_user_ids_per_profile' | 'max_batch_events'>;
+  config: Pick<IdentityConfig, 'blocked_values' | 'max_user_ids_per_profile' | 'max_batch_events'> & Partial<Pick<IdentityConfig, 'linger_ms'>>;
   logger: IdentityLogger;
   telemetry?: IdentityTelemetry;
 }
@@ -76,6 +78,7 @@ export class IdentityConsumer {
         const deliveries = await this.o.consumer.read(this.o.config.max_batch_events, { waitMs: IDLE_WAIT_MS, signal });
         if (deliveries.length > 0) await this.stitchAndAck(deliveries, this.known);
         failures = 0;
+        await lingerAfterShortBatch(deliveries.length, this.o.config.max_batch_events, this.o.config.linger_ms ?? 0, signal);
       } catch (err) {
         failures++;
         this.lastError = { at: new Date().toISOString(), reason: (err as Error).message };
@@ -93,8 +96,10 @@ export class IdentityConsumer {
     if (fresh.length > 0) {
       const all: IdentityFacts[] = [];
       let blocked = 0;
-      for (const d of fresh) {
-        const f = identityFacts(d.event, this.blocked);
+      for (let i = 0; i < fresh.length; i++) {
+        // Slices, as the rollups fold theirs (aggregate.ts): this runs on the thread that answers HTTP requests.
+        if (i > 0 && i % EVENTS_PER_SLICE === 0) await yieldToEventLoop();
+        const f = identityFacts(fresh[i]!.event, this.blocked);
         if (f === null) continue;
         blocked += f.blocked;
         all.push(f);

@@ -1,6 +1,7 @@
 // Folds a batch of log events into the increments the store applies at once: counters summed per key, one
 // HyperLogLog per (source, hour), and the same users merged per 6-hour block, UTC day and month (sketch-cover.ts). Pure: same events, same batch.
 import { type LoggedEvent, type TrackingEvent, isEventType } from '../core/event.js';
+import { EVENTS_PER_SLICE, yieldToEventLoop } from '../log/slices.js';
 import type { BreakdownConfig } from './config.js';
 import { campaignOf, eventHour, eventName, pagePath, propertyLabel, referrerHost, revenueOf, userOf } from './extract.js';
 import { HLL_PRECISION, HyperLogLog } from './hll.js';
@@ -58,15 +59,36 @@ export interface AggregateOptions {
 
 /** Everything a run of consecutive log events adds to the rollups. `events` must be non-empty and in log order. */
 export function aggregate(events: readonly LoggedEvent[], opts: AggregateOptions): RollupBatch {
-  const batch = new Batch(opts.precision ?? HLL_PRECISION);
-  const breakdownsOf = new Map<string, BreakdownConfig[]>();
-  for (const b of opts.breakdowns) breakdownsOf.set(b.event, [...(breakdownsOf.get(b.event) ?? []), b]);
-  // Users per (source, hour): hashing each distinct id once per batch, not once per event.
-  const users = new Map<string, { source: string; hour: number; ids: Set<string> }>();
+  const folding = new Folding(opts);
+  for (const e of events) folding.add(e);
+  return folding.finish(events);
+}
 
-  for (const logged of events) {
+/** The same as aggregate(), yielding to the event loop between slices of events (log/slices.ts says why). */
+export async function aggregateInSlices(events: readonly LoggedEvent[], opts: AggregateOptions): Promise<RollupBatch> {
+  const folding = new Folding(opts);
+  for (let i = 0; i < events.length; i++) {
+    if (i > 0 && i % EVENTS_PER_SLICE === 0) await yieldToEventLoop();
+    folding.add(events[i]!);
+  }
+  return folding.finish(events);
+}
+
+class Folding {
+  private readonly batch: Batch;
+  private readonly breakdownsOf = new Map<string, BreakdownConfig[]>();
+  // Users per (source, hour): hashing each distinct id once per batch, not once per event.
+  private readonly users = new Map<string, { source: string; hour: number; ids: Set<string> }>();
+
+  constructor(opts: AggregateOptions) {
+    this.batch = new Batch(opts.precision ?? HLL_PRECISION);
+    for (const b of opts.breakdowns) this.breakdownsOf.set(b.event, [...(this.breakdownsOf.get(b.event) ?? []), b]);
+  }
+
+  add(logged: LoggedEvent): void {
+    const { batch } = this;
     const e = segmentEvent(logged);
-    if (e === null) continue;
+    if (e === null) return;
     const source = logged.source;
     const hour = eventHour(e, logged.receivedAt);
     const name = eventName(e);
@@ -84,29 +106,32 @@ export function aggregate(events: readonly LoggedEvent[], opts: AggregateOptions
     const revenue = revenueOf(e);
     if (revenue !== undefined) batch.count('revenue', hour, source, Math.round(revenue * REVENUE_SCALE), name);
 
-    if (name !== '') for (const b of breakdownsOf.get(name) ?? []) batch.breakdown(b, hour, source, propertyLabel(e, b.property));
+    if (name !== '') for (const b of this.breakdownsOf.get(name) ?? []) batch.breakdown(b, hour, source, propertyLabel(e, b.property));
 
     const user = userOf(e);
     if (user !== undefined) {
       const key = `${source}\u0000${hour}`;
-      let u = users.get(key);
-      if (u === undefined) users.set(key, (u = { source, hour, ids: new Set() }));
+      let u = this.users.get(key);
+      if (u === undefined) this.users.set(key, (u = { source, hour, ids: new Set() }));
       u.ids.add(user);
     }
   }
 
-  for (const { source, hour, ids } of users.values()) {
-    const h = batch.sketch('hour', hour, source);
-    for (const id of ids) h.add(id);
-    for (const key of sketchKeysOfHour(hour)) if (key.level !== 'hour') batch.sketch(key.level, key.start, source).merge(h);
+  /** The batch of everything added; `events` is the run that was added, for its first and last position. */
+  finish(events: readonly LoggedEvent[]): RollupBatch {
+    const { batch } = this;
+    for (const { source, hour, ids } of this.users.values()) {
+      const h = batch.sketch('hour', hour, source);
+      for (const id of ids) h.add(id);
+      for (const key of sketchKeysOfHour(hour)) if (key.level !== 'hour') batch.sketch(key.level, key.start, source).merge(h);
+    }
+    const sketches: SketchUpdate[] = [...batch.sketches.values()].map(({ level, start, source, hll }) => ({ level, start, source, sketch: hll.toBytes() }));
+    return {
+      firstSeq: events[0]!.seq,
+      lastSeq: events[events.length - 1]!.seq,
+      counters: [...batch.counters.values()],
+      breakdowns: [...batch.breakdowns.values()],
+      sketches,
+    };
   }
-
-  const sketches: SketchUpdate[] = [...batch.sketches.values()].map(({ level, start, source, hll }) => ({ level, start, source, sketch: hll.toBytes() }));
-  return {
-    firstSeq: events[0]!.seq,
-    lastSeq: events[events.length - 1]!.seq,
-    counters: [...batch.counters.values()],
-    breakdowns: [...batch.breakdowns.values()],
-    sketches,
-  };
 }

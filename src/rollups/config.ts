@@ -17,6 +17,13 @@ export const rollupsSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Run the rollups consumer (counts, uniques, revenue) behind the query API.'),
     max_batch_events: z.number().int().min(1).max(10_000).default(1_000).describe('Events read and applied in one transaction.'),
+    linger_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(500)
+      .describe('After a batch smaller than max_batch_events, wait this long before reading again, so a trickle of events is counted in fewer, larger transactions (each one rewrites the unique-user sketches). Counts lag by up to this much; 0 reads again at once.'),
     breakdowns: z.array(breakdownSchema).default([]).describe('Counts of an event split by the values of one property (e.g. Order Completed by plan).'),
   })
   .refine((r) => new Set(r.breakdowns.map((b) => `${b.event}\u0000${b.property}`)).size === r.breakdowns.length, {

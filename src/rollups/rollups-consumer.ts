@@ -2,8 +2,9 @@
 // them with the batch's last position in one store transaction, then acks. A batch delivered again (a crash before
 // the ack reached the disk) is at or below the stored position and is skipped: every event is counted once.
 // With a log shared by several workers (`claims`), a claiming store (claiming-store.ts) records each counted position.
+import { lingerAfterShortBatch } from '../log/linger.js';
 import type { Consumer, Delivery, Log } from '../log/log.js';
-import { aggregate } from './aggregate.js';
+import { aggregate, aggregateInSlices } from './aggregate.js';
 import { isClaimingStore } from './claiming-store.js';
 import type { RollupsConfig } from './config.js';
 import type { RollupStore } from './store.js';
@@ -29,7 +30,7 @@ export interface RollupsStatus {
 export interface RollupsOptions {
   consumer: Consumer;
   store: RollupStore;
-  config: Pick<RollupsConfig, 'breakdowns' | 'max_batch_events'>;
+  config: Pick<RollupsConfig, 'breakdowns' | 'max_batch_events'> & Partial<Pick<RollupsConfig, 'linger_ms'>>;
   logger: RollupsLogger;
   /** HyperLogLog precision, for tests; the store's sketches all share one. */
   precision?: number;
@@ -74,6 +75,7 @@ export class RollupsConsumer {
         const deliveries = await this.o.consumer.read(this.o.config.max_batch_events, { waitMs: IDLE_WAIT_MS, signal });
         if (deliveries.length > 0) await this.applyAndAck(deliveries, this.position);
         failures = 0;
+        await lingerAfterShortBatch(deliveries.length, this.o.config.max_batch_events, this.o.config.linger_ms ?? 0, signal);
       } catch (err) {
         failures++;
         this.lastError = { at: new Date().toISOString(), reason: (err as Error).message };
@@ -103,7 +105,7 @@ export class RollupsConsumer {
     }
     const fresh = deliveries.map((d) => d.event).filter((e) => e.seq > known);
     if (fresh.length > 0) {
-      let result = await this.o.store.apply(aggregate(fresh, opts));
+      let result = await this.o.store.apply(await aggregateInSlices(fresh, opts));
       if (result.outcome === 'overlaps') {
         // The store is further along than we knew: apply only the events beyond its position.
         const position = result.position;

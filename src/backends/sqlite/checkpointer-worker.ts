@@ -3,11 +3,11 @@
 // PASSIVE never blocks the writer or readers; pages still needed by a reader are copied on a later pass.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { configure } from './schema.js';
+import { CACHE_KIB, configure } from './schema.js';
 
 const { path, everyMs } = workerData as { path: string; everyMs: number };
 const db = new Database(path);
-configure(db);
+configure(db, CACHE_KIB.checkpointer);
 db.pragma('synchronous = FULL');
 db.pragma('wal_autocheckpoint = 0');
 

@@ -7,7 +7,7 @@ import type { LogRecord, LoggedEvent } from '../../core/event.js';
 import type { AppendResult, Consumer, ConsumerOptions, Log, LogSettings, LogStats } from '../../log/log.js';
 import { Wakeup } from '../../log/wakeup.js';
 import type { RejectEntry, RejectLog, RejectQuery } from '../../sources/reject-log.js';
-import { configure, migrate } from './schema.js';
+import { CACHE_KIB, configure, migrate } from './schema.js';
 import { spawnWorker } from './spawn-worker.js';
 import { type ExtensionOp, WRITER_EXTENSIONS } from './writer-extensions.js';
 import { SqliteConsumer, toLoggedEvent } from './sqlite-consumer.js';
@@ -38,7 +38,7 @@ export class SqliteLog implements Log, RejectLog {
   constructor(private readonly opts: SqliteLogOptions) {
     mkdirSync(dirname(opts.path), { recursive: true });
     this.db = new Database(opts.path);
-    configure(this.db);
+    configure(this.db, CACHE_KIB.reader);
     migrate(this.db);
     for (const x of WRITER_EXTENSIONS) this.db.exec(x.schema);
     this.checkpointer = spawnWorker('checkpointer-worker', { path: opts.path, everyMs: 200 });

@@ -2,10 +2,21 @@
 // being committed, everything that arrives waits for the next; so under load many requests share one fsync, and an
 // idle server commits a lone request at once. Bytes waiting are capped: past the cap, appends fail fast with
 // 'overloaded' (429) instead of growing memory without bound.
+//
+// Only appends have a client waiting on the other end of an HTTP request. Every other write (consumer cursors,
+// retries, rollup and identity batches) can wait a few milliseconds. Under ingest load, a group made only of such
+// writes cost a full commit and fsync of its own, and the requests that arrived during it waited for that commit and
+// then for theirs: profiled at 13k req/s, 40% of the commits held no append. So while appends are arriving, a group
+// with no append is held back (at most HOLD_MS) to ride with the next one.
 import type { Worker } from 'node:worker_threads';
 import { SluiceError } from '../../core/errors.js';
 import { spawnWorker } from './spawn-worker.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply } from './writer-protocol.js';
+
+/** How long writes without an append are held back for one to ride with, at most. */
+const HOLD_MS = 5;
+/** Appends committed this recently mean more are coming: only then is a group without one held back. */
+const APPEND_LOAD_MS = 50;
 
 interface Pending {
   op: WriteOp;
@@ -37,6 +48,9 @@ export class WriterClient {
   private closing = false;
   private closed: Promise<void> | null = null;
   private closeResolve: (() => void) | null = null;
+  private lastAppendAt = -Infinity;
+  private held: NodeJS.Timeout | null = null;
+  private flushScheduled = false;
 
   constructor(
     init: WriterInit,
@@ -71,12 +85,23 @@ export class WriterClient {
     this.queuedBytes += bytes;
     return new Promise<OpResult>((resolve, reject) => {
       this.queue.push({ op, rows, bytes, resolve, reject });
-      this.flush();
+      this.scheduleFlush();
     });
   }
 
-  private flush(): void {
+  private flush(force = false): void {
     if (this.inFlight !== null || this.queue.length === 0) return;
+    if (!force && !this.queue.some((p) => p.op.k === 'append') && performance.now() - this.lastAppendAt < APPEND_LOAD_MS) {
+      this.held ??= setTimeout(() => {
+        this.held = null;
+        this.flush(true);
+      }, HOLD_MS);
+      return;
+    }
+    if (this.held !== null) {
+      clearTimeout(this.held);
+      this.held = null;
+    }
     let rows = 0;
     let n = 0;
     while (n < this.queue.length) {
@@ -86,6 +111,7 @@ export class WriterClient {
       n++;
     }
     const group = this.queue.splice(0, n);
+    if (group.some((p) => p.op.k === 'append')) this.lastAppendAt = performance.now();
     this.inFlight = group;
     this.inFlightStarted = performance.now();
     this.worker.postMessage({ id: this.nextId++, ops: group.map((p) => p.op), now: Date.now() });
@@ -108,7 +134,21 @@ export class WriterClient {
       const err = new SluiceError('storage_unavailable', `the log could not commit: ${reply.error}`);
       for (const p of group) p.reject(err);
     }
-    this.flush();
+    this.scheduleFlush();
+  }
+
+  /**
+   * Flushes after the event loop has finished its current round of I/O callbacks. Requests that arrived together
+   * are read in one round; flushing at the first one's append committed it alone and made the others wait for that
+   * commit before theirs (profiled: half the commits held one row). Waiting for the round costs microseconds.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   private fail(err: Error): void {

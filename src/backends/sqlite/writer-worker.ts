@@ -3,13 +3,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { DedupeIndex, type StoredPair } from './dedupe-index.js';
-import { configure } from './schema.js';
+import { CACHE_KIB, configure } from './schema.js';
 import { type ExtensionOp, WRITER_EXTENSIONS, type WriterExtension } from './writer-extensions.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterRequest } from './writer-protocol.js';
 
 const init = workerData as WriterInit;
 const db = new Database(init.path);
-configure(db);
+configure(db, CACHE_KIB.writer);
 // FULL: in WAL mode only FULL fsyncs the WAL on every commit; NORMAL (better-sqlite3's default) may lose the
 // last commits on power loss, and a 200 promises the event is on disk.
 db.pragma('synchronous = FULL');
