@@ -1,6 +1,7 @@
 // The one definition of identity stitching's configuration; the app embeds it under `identity:`. docs/identity.md
 // explains it.
 import { z } from 'zod';
+import { lingerMsSchema } from '../log/linger.js';
 
 /**
  * Ids that SDKs and buggy code send when they have none: never treated as an identity, so they never merge anyone.
@@ -20,13 +21,7 @@ export const identitySchema = z
       .default(1)
       .describe('userIds one profile may hold. A link that would exceed it is refused (counted and logged), so a shared or bogus anonymousId cannot merge many people. Raise it to let alias join two userIds.'),
     max_batch_events: z.number().int().min(1).max(10_000).default(1_000).describe('Events read and stitched in one transaction.'),
-    linger_ms: z
-      .number()
-      .int()
-      .min(0)
-      .max(60_000)
-      .default(500)
-      .describe('After a batch smaller than max_batch_events, wait this long before reading again, so a trickle of events is stitched in fewer, larger transactions. Profiles lag by up to this much; 0 reads again at once.'),
+    linger_ms: lingerMsSchema('stitched', 'Profiles'),
   })
   .prefault({});
 

@@ -1,5 +1,6 @@
 // The one definition of the rollups' configuration; the app embeds it under `rollups:`. docs/rollups.md explains it.
 import { z } from 'zod';
+import { lingerMsSchema } from '../log/linger.js';
 
 const breakdownSchema = z.strictObject({
   event: z.string().min(1).describe('The track event (or page/screen name) whose count is broken down.'),
@@ -17,13 +18,7 @@ export const rollupsSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Run the rollups consumer (counts, uniques, revenue) behind the query API.'),
     max_batch_events: z.number().int().min(1).max(10_000).default(1_000).describe('Events read and applied in one transaction.'),
-    linger_ms: z
-      .number()
-      .int()
-      .min(0)
-      .max(60_000)
-      .default(500)
-      .describe('After a batch smaller than max_batch_events, wait this long before reading again, so a trickle of events is counted in fewer, larger transactions (each one rewrites the unique-user sketches). Counts lag by up to this much; 0 reads again at once.'),
+    linger_ms: lingerMsSchema('counted (each one rewrites the unique-user sketches)', 'Counts'),
     breakdowns: z.array(breakdownSchema).default([]).describe('Counts of an event split by the values of one property (e.g. Order Completed by plan).'),
   })
   .refine((r) => new Set(r.breakdowns.map((b) => `${b.event}\u0000${b.property}`)).size === r.breakdowns.length, {
