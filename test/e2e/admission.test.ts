@@ -65,6 +65,21 @@ async function assertAllOrNothing(server: ServerProcess, sent: Sent[], reason: s
   assert.equal(await shedCount(server.url, reason), shed.length, `every 429 counted as ${reason}`);
 }
 
+/** Sends the first half of a tracking call and holds it there: the request is taken on and holds one slot. */
+function holdSlot(url: string, messageId: string): { finish(): Promise<number> } {
+  const { port } = new URL(url);
+  const body = Buffer.from(JSON.stringify({ messageId, userId: 'u', event: 'Slow' }));
+  const holder = request({ port, method: 'POST', path: '/v1/track', headers: { authorization: AUTH, 'content-length': body.length } });
+  const answer = new Promise<number>((resolve, reject) => holder.on('response', (r) => (r.resume(), resolve(r.statusCode ?? 0))).on('error', reject));
+  holder.write(body.subarray(0, 10));
+  return {
+    finish: () => {
+      holder.end(body.subarray(10));
+      return answer;
+    },
+  };
+}
+
 test('past max_inflight_requests, requests get 429 with Retry-After; 200s are stored whole, 429s not at all', async () => {
   const server = await serverWith('  max_inflight_requests: 2\n');
   try {
@@ -91,11 +106,8 @@ test('a refused request is answered before its body is sent, and its body is nev
   const server = await serverWith('  max_inflight_requests: 1\n');
   try {
     const { port } = new URL(server.url);
-    // The first request declares a body and sends half of it: it is taken on and holds the only slot.
-    const body = Buffer.from(JSON.stringify({ messageId: 'slow-1', userId: 'u', event: 'Slow' }));
-    const holder = request({ port, method: 'POST', path: '/v1/track', headers: { authorization: AUTH, 'content-length': body.length } });
-    const holderAnswer = new Promise<number>((resolve, reject) => holder.on('response', (r) => (r.resume(), resolve(r.statusCode ?? 0))).on('error', reject));
-    holder.write(body.subarray(0, 10));
+    // The first request declares a body and sends part of it: it is taken on and holds the only slot.
+    const holder = holdSlot(server.url, 'slow-1');
     await new Promise((r) => setTimeout(r, 200));
 
     // The second declares 400 KB and sends none of it: the 429 comes anyway, without waiting for the body.
@@ -111,29 +123,13 @@ test('a refused request is answered before its body is sent, and its body is nev
     });
     assert.deepEqual(refused, { status: 429, retryAfter: '1' });
 
-    holder.end(body.subarray(10));
-    assert.equal(await holderAnswer, 200, 'the request that held the slot completes');
+    assert.equal(await holder.finish(), 200, 'the request that held the slot completes');
     const stored = (await allEvents({ url: server.url, adminToken: server.adminToken })).map((e) => e.event.messageId);
     assert.deepEqual(stored, ['slow-1']);
   } finally {
     await server.stop();
   }
 });
-
-/** Sends the first half of a tracking call and holds it there: the request is taken on and holds one slot. */
-function holdSlot(url: string, messageId: string): { finish(): Promise<number> } {
-  const { port } = new URL(url);
-  const body = Buffer.from(JSON.stringify({ messageId, userId: 'u', event: 'Slow' }));
-  const holder = request({ port, method: 'POST', path: '/v1/track', headers: { authorization: AUTH, 'content-length': body.length } });
-  const answer = new Promise<number>((resolve, reject) => holder.on('response', (r) => (r.resume(), resolve(r.statusCode ?? 0))).on('error', reject));
-  holder.write(body.subarray(0, 10));
-  return {
-    finish: () => {
-      holder.end(body.subarray(10));
-      return answer;
-    },
-  };
-}
 
 test('CloudEvents and webhook requests are shed by the same caps, with the same 429, and stored once taken on', async () => {
   const server = await serverWith('  max_inflight_requests: 1\nwebhooks:\n  - name: forms\n    kind: unsigned\n    allow_unsigned: true\n');
