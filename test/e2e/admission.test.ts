@@ -1,6 +1,6 @@
 // Admission control as SDKs see it: past the in-flight caps, tracking requests get 429 with Retry-After before their
 // body is read; every request answered 200 is stored whole, no request answered 429 is stored at all, and each
-// refusal is counted by reason.
+// refusal is counted by reason. CloudEvents and webhook requests share the same caps and get the same 429.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -65,7 +65,7 @@ async function assertAllOrNothing(server: ServerProcess, sent: Sent[], reason: s
   assert.equal(await shedCount(server.url, reason), shed.length, `every 429 counted as ${reason}`);
 }
 
-/** Sends the first half of a tracking call and holds it there: the request is taken on and holds one slot. */
+/** Sends the first bytes of a tracking call and holds it there: the request is taken on and holds one slot. */
 function holdSlot(url: string, messageId: string): { finish(): Promise<number> } {
   const { port } = new URL(url);
   const body = Buffer.from(JSON.stringify({ messageId, userId: 'u', event: 'Slow' }));
