@@ -1,6 +1,8 @@
-// Admission control for the tracking API: decides, before a request's body is read, whether the server takes it on.
+// Admission control for the collecting endpoints (the tracking API on both HTTP paths, the CloudEvents gateway, the
+// webhooks; Fastify routes take it through src/sources/http/shed.ts): decides, before a request's body is read,
+// whether the server takes it on.
 // Past capacity, a request that is taken on only waits in a queue (memory, then client timeouts); one that is refused
-// at once costs a few tens of microseconds and the SDK retries it after Retry-After. So every tracking request first
+// at once costs a few tens of microseconds and the SDK retries it after Retry-After. So every such request first
 // asks admit(): it is refused (429) when the event loop is late (the CPU is saturated: requests queue in the kernel
 // and in the loop), when too many requests are already being read, parsed or awaiting their commit, when their
 // bodies already hold too many bytes (what grows RSS under load), or when the log's writer already has too many bytes

@@ -27,8 +27,8 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(8080).describe('Port to listen on (PORT overrides).'),
       trusted_proxies: z.array(z.string()).default([]).describe('Addresses or CIDRs whose X-Forwarded-For is believed.'),
       shutdown_timeout_ms: z.number().int().positive().default(10_000).describe('How long a graceful shutdown may take before exit.'),
-      max_event_loop_lag_ms: z.number().int().positive().default(100).describe('Past this event-loop lag (two 10 ms ticks in a row) the CPU is over capacity: tracking requests get 429 with Retry-After, unread, until it recovers.'),
-      max_inflight_requests: z.number().int().positive().default(256).describe('Tracking requests being read, parsed or awaiting their commit, at most; past it new ones get 429 with Retry-After, unread.'),
+      max_event_loop_lag_ms: z.number().int().positive().default(100).describe('Past this event-loop lag (two 10 ms ticks in a row) the CPU is over capacity: requests to the collecting endpoints (tracking API, CloudEvents, webhooks) get 429 with Retry-After, unread, until it recovers.'),
+      max_inflight_requests: z.number().int().positive().default(256).describe('Requests to the collecting endpoints (tracking API, CloudEvents, webhooks) being read, parsed or awaiting their commit, at most; past it new ones get 429 with Retry-After, unread.'),
       max_inflight_body_bytes: z.number().int().positive().default(4 * 1024 * 1024).describe("Body bytes (Content-Length) of those requests, at most; past it new ones get 429, unread. Bounds the memory that waiting requests hold: their parsed events take several times their body size."),
     })
     .prefault({}),

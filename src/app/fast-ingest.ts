@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { SluiceError } from '../core/errors.js';
-import { JSON_TYPE, SHED_BODY, SHED_RETRY_AFTER_S } from '../sources/http/tracking-api.js';
+import { JSON_TYPE, SHED_BODY, SHED_RETRY_AFTER_S } from '../sources/http/shed.js';
 import { errorResponse, TRACKING_PATHS, type TrackingHandler, type TrackingRequest, type TrackingResponse, trackingRequest } from '../sources/http/tracking-handler.js';
 import type { RejectLog } from '../sources/reject-log.js';
 import type { Admission } from './admission.js';

@@ -9,7 +9,7 @@ export class Metrics implements IngestTelemetry, DeliveryTelemetry, PlanTelemetr
   private readonly receivedTotal = new client.Counter({ name: 'sluice_events_received_total', help: 'Events appended to the log, by source and type.', labelNames: ['source', 'type'], registers: [this.registry] });
   private readonly duplicateTotal = new client.Counter({ name: 'sluice_events_duplicate_total', help: 'Events already in the log (same source and messageId within the window); answered 200, stored once.', labelNames: ['source'], registers: [this.registry] });
   private readonly rejectedTotal = new client.Counter({ name: 'sluice_events_rejected_total', help: 'Messages or requests refused, by reason (an error code; see docs/errors.md).', labelNames: ['reason'], registers: [this.registry] });
-  private readonly shedTotal = new client.Counter({ name: 'sluice_requests_shed_total', help: 'Tracking requests refused with 429 before their body was read because the server was past its capacity, by reason: event_loop_lag, inflight_requests, inflight_bytes, writer_queue (docs/operations.md, Overload). Also counted in sluice_events_rejected_total{reason="overloaded"}.', labelNames: ['reason'], registers: [this.registry] });
+  private readonly shedTotal = new client.Counter({ name: 'sluice_requests_shed_total', help: 'Requests to the collecting endpoints (tracking API, CloudEvents, webhooks) refused with 429 before their body was read because the server was past its capacity, by reason: event_loop_lag, inflight_requests, inflight_bytes, writer_queue (docs/operations.md, Overload). Also counted in sluice_events_rejected_total{reason="overloaded"}.', labelNames: ['reason'], registers: [this.registry] });
   readonly rejectLogDropped = new client.Counter({ name: 'sluice_reject_log_dropped_total', help: 'Reject-log rows not written because the writer was saturated or down (the rejection itself is still counted).', registers: [this.registry] });
   readonly requestSeconds = new client.Histogram({ name: 'sluice_http_request_duration_seconds', help: 'HTTP request latency, by route and status code.', labelNames: ['route', 'status'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
   readonly commitSeconds = new client.Histogram({ name: 'sluice_log_commit_duration_seconds', help: 'Time from sending a group to the writer to its durable commit.', buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
@@ -47,7 +47,7 @@ export class Metrics implements IngestTelemetry, DeliveryTelemetry, PlanTelemetr
     this.duplicateTotal.inc({ source }, n);
   }
 
-  /** A tracking request refused unread by admission control. */
+  /** A request to a collecting endpoint refused unread by admission control. */
   shed(reason: string): void {
     this.shedTotal.inc({ reason });
     this.rejectedTotal.inc({ reason: 'overloaded' });

@@ -37,7 +37,7 @@ export interface ServerDeps {
   adminToken: string;
   pipeline: Pipeline;
   functions: FunctionsRunner;
-  /** Event-loop lag: says when the CPU is past its capacity (tracking requests then get 429). */
+  /** Event-loop lag: says when the CPU is past its capacity (requests to the collecting endpoints then get 429). */
   shedder?: LoadShedder;
   /** Bytes the embedded log's writer holds waiting for the disk (admission refuses new requests past a share of the cap). */
   writerQueuedBytes?: () => number;
@@ -140,8 +140,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   if (takesEvents) {
     registerTrackingApi(app, { handle: handleTracking, writeKeys, admission });
-    registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics });
-    registerWebhooks(app, { hooks: config.webhooks, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics, ...privacy });
+    registerCloudEventsGateway(app, { writeKeys, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics, admission });
+    registerWebhooks(app, { hooks: config.webhooks, limits, log: deps.log, rejects: deps.rejects, telemetry: metrics, admission, ...privacy });
   }
 
   app.get('/healthz', async () => ({ status: 'ok' }));

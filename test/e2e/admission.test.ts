@@ -1,6 +1,6 @@
 // Admission control as SDKs see it: past the in-flight caps, tracking requests get 429 with Retry-After before their
 // body is read; every request answered 200 is stored whole, no request answered 429 is stored at all, and each
-// refusal is counted by reason.
+// refusal is counted by reason. CloudEvents and webhook requests share the same caps and get the same 429.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -65,6 +65,21 @@ async function assertAllOrNothing(server: ServerProcess, sent: Sent[], reason: s
   assert.equal(await shedCount(server.url, reason), shed.length, `every 429 counted as ${reason}`);
 }
 
+/** Sends the first bytes of a tracking call and holds it there: the request is taken on and holds one slot. */
+function holdSlot(url: string, messageId: string): { finish(): Promise<number> } {
+  const { port } = new URL(url);
+  const body = Buffer.from(JSON.stringify({ messageId, userId: 'u', event: 'Slow' }));
+  const holder = request({ port, method: 'POST', path: '/v1/track', headers: { authorization: AUTH, 'content-length': body.length } });
+  const answer = new Promise<number>((resolve, reject) => holder.on('response', (r) => (r.resume(), resolve(r.statusCode ?? 0))).on('error', reject));
+  holder.write(body.subarray(0, 10));
+  return {
+    finish: () => {
+      holder.end(body.subarray(10));
+      return answer;
+    },
+  };
+}
+
 test('past max_inflight_requests, requests get 429 with Retry-After; 200s are stored whole, 429s not at all', async () => {
   const server = await serverWith('  max_inflight_requests: 2\n');
   try {
@@ -91,11 +106,8 @@ test('a refused request is answered before its body is sent, and its body is nev
   const server = await serverWith('  max_inflight_requests: 1\n');
   try {
     const { port } = new URL(server.url);
-    // The first request declares a body and sends half of it: it is taken on and holds the only slot.
-    const body = Buffer.from(JSON.stringify({ messageId: 'slow-1', userId: 'u', event: 'Slow' }));
-    const holder = request({ port, method: 'POST', path: '/v1/track', headers: { authorization: AUTH, 'content-length': body.length } });
-    const holderAnswer = new Promise<number>((resolve, reject) => holder.on('response', (r) => (r.resume(), resolve(r.statusCode ?? 0))).on('error', reject));
-    holder.write(body.subarray(0, 10));
+    // The first request declares a body and sends part of it: it is taken on and holds the only slot.
+    const holder = holdSlot(server.url, 'slow-1');
     await new Promise((r) => setTimeout(r, 200));
 
     // The second declares 400 KB and sends none of it: the 429 comes anyway, without waiting for the body.
@@ -111,10 +123,35 @@ test('a refused request is answered before its body is sent, and its body is nev
     });
     assert.deepEqual(refused, { status: 429, retryAfter: '1' });
 
-    holder.end(body.subarray(10));
-    assert.equal(await holderAnswer, 200, 'the request that held the slot completes');
+    assert.equal(await holder.finish(), 200, 'the request that held the slot completes');
     const stored = (await allEvents({ url: server.url, adminToken: server.adminToken })).map((e) => e.event.messageId);
     assert.deepEqual(stored, ['slow-1']);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('CloudEvents and webhook requests are shed by the same caps, with the same 429, and stored once taken on', async () => {
+  const server = await serverWith('  max_inflight_requests: 1\nwebhooks:\n  - name: forms\n    kind: unsigned\n    allow_unsigned: true\n');
+  try {
+    const cloudEvent = (id: string): Promise<Response> =>
+      fetch(`${server.url}/v1/events`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/cloudevents+json' }, body: JSON.stringify({ specversion: '1.0', id, source: '/billing', type: 'invoice.paid', data: { amount: 30 } }) });
+    const webhook = (form: string): Promise<Response> => fetch(`${server.url}/v1/webhooks/forms`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: form });
+
+    const holder = holdSlot(server.url, 'slow-2');
+    await new Promise((r) => setTimeout(r, 200));
+    for (const res of [await cloudEvent('ce-shed'), await webhook('form=shed')]) {
+      assert.equal(res.status, 429, res.url);
+      assert.equal(res.headers.get('retry-after'), '1');
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'overloaded');
+    }
+    assert.equal(await shedCount(server.url, 'inflight_requests'), 2, 'both refusals counted with the tracking API’s');
+
+    assert.equal(await holder.finish(), 200);
+    assert.equal((await cloudEvent('ce-ok')).status, 200);
+    assert.equal((await webhook('form=ok')).status, 200);
+    const stored = (await allEvents({ url: server.url, adminToken: server.adminToken })).map((e) => (e.source === 'forms' ? e.event.data : (e.event.messageId ?? e.event.id)));
+    assert.deepEqual(stored, ['slow-2', 'ce-ok', 'form=ok'], 'nothing of the refused requests');
   } finally {
     await server.stop();
   }

@@ -19,7 +19,12 @@ export async function startConfigured(yaml: string): Promise<ServerProcess> {
 /** Stops the server and starts it again on the same data dir and config, as an operator's restart would. */
 export async function restartConfigured(server: ServerProcess): Promise<ServerProcess> {
   assert.equal(await server.stop(), 0, `graceful stop exits 0; output:\n${server.output()}`);
-  const again = await startServer({ dataDir: server.dataDir, args: ['--config', join(dirname(server.dataDir), 'sluice.yaml')], env: { SLUICE_ADMIN_TOKEN: ADMIN_TOKEN } });
+  return startConfiguredAgain(server.dataDir);
+}
+
+/** Starts a server again on the data dir (and its config) of one started by startConfigured and stopped since. */
+export async function startConfiguredAgain(dataDir: string): Promise<ServerProcess> {
+  const again = await startServer({ dataDir, args: ['--config', join(dirname(dataDir), 'sluice.yaml')], env: { SLUICE_ADMIN_TOKEN: ADMIN_TOKEN } });
   return Object.assign(again, { writeKey: WRITE_KEY, adminToken: ADMIN_TOKEN });
 }
 

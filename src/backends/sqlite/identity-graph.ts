@@ -4,6 +4,12 @@ import type Database from 'better-sqlite3';
 import type { IdentityKey } from '../../identity/ids.js';
 import type { GraphTx, ProfileState } from '../../identity/stitch.js';
 
+/** Retention: the timeline rows of positions the log pruned (the timeline skipped them already). */
+export function pruneIdentityEvents(db: Database.Database, bound: number): void {
+  // Prepared on each call: a prune runs every 10 minutes, and a cached statement would have to follow re-opens.
+  db.prepare('DELETE FROM identity_events WHERE seq < ?').run(bound);
+}
+
 export const IDENTITY_SCHEMA = `
   CREATE TABLE IF NOT EXISTS identity_position (name TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS identity_profiles (
@@ -16,6 +22,13 @@ export const IDENTITY_SCHEMA = `
   CREATE INDEX IF NOT EXISTS identity_ids_by_profile ON identity_ids (profile_id);
   -- The timeline index: which log positions carried which id. By id, not by profile, so a merge moves no rows here.
   CREATE TABLE IF NOT EXISTS identity_events (key TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;
+  -- For retention only (pruneIdentityEvents): rows of pruned positions are found by seq. Without it each prune (every
+  -- 10 minutes, on the writer thread every commit waits for) would scan the whole table, which grows with the
+  -- retention; with it a prune reads only the rows it deletes. Its price is on the identity consumer's writes: one
+  -- more B-tree insert per row, at the index's right edge (seq only grows), so few pages dirtied per commit. Measured
+  -- (500k rows in 1000-event transactions): about 1 µs more per row (+18% on this table's inserts) and the table's
+  -- size again on disk. A database from before builds it once, when it is opened.
+  CREATE INDEX IF NOT EXISTS identity_events_by_seq ON identity_events (seq);
   CREATE TABLE IF NOT EXISTS identity_merges (seq INTEGER NOT NULL, kept INTEGER NOT NULL, absorbed INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS identity_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
   -- Salted hashes of the ids of deleted people: their future events are dropped at ingest.

@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import { stitch } from '../../identity/stitch.js';
 import type { ForgetOptions, ForgetResult, IdentityBatch, StitchResult } from '../../identity/store.js';
-import { IDENTITY_SCHEMA, sqliteGraph } from './identity-graph.js';
+import { IDENTITY_SCHEMA, pruneIdentityEvents, sqliteGraph } from './identity-graph.js';
 import { forget, IDENTITY_POSITION_NAME } from './privacy-forget.js';
 
 export type IdentityOp =
@@ -59,4 +59,4 @@ function open(db: Database.Database): (op: { k: string }, now: number) => unknow
 
 // Typed by shape, not by importing WriterExtension: writer-extensions.ts imports this file, and its list is where the
 // shape is checked.
-export const identityWriterExtension = { name: 'identity', schema: IDENTITY_SCHEMA, open };
+export const identityWriterExtension = { name: 'identity', schema: IDENTITY_SCHEMA, open, prune: pruneIdentityEvents };

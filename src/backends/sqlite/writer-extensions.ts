@@ -22,6 +22,12 @@ export interface WriterExtension {
    * once at start and again after a group was rolled back, so what a handler caches of the database starts afresh.
    */
   open(db: Database.Database): (op: ExtensionOp, now: number) => unknown;
+  /**
+   * Retention, for extensions that keep rows per log position: deletes those of positions below `bound`. The core
+   * writer's prune op calls it in its transaction, right after it deleted the events below `bound`. It runs on the
+   * writer thread, which every commit waits for, so it must cost what it deletes, not what it keeps: index the column.
+   */
+  prune?(db: Database.Database, bound: number): void;
 }
 
 // Listed extensions (one import and one entry each).

@@ -143,7 +143,10 @@ function prune(cutoff: number, keepRejects: number): number {
   if (minCursor !== null) bound = Math.min(bound, minCursor + 1);
   if (minRetry !== null) bound = Math.min(bound, minRetry);
   st.trimRejects.run(keepRejects);
-  return st.deleteBefore.run(bound).changes;
+  const dropped = st.deleteBefore.run(bound).changes;
+  // What extensions keep about these positions goes with them, in the same transaction.
+  for (const x of WRITER_EXTENSIONS) x.prune?.(db, bound);
+  return dropped;
 }
 
 const runGroup = db.transaction((ops: WriteOp[], now: number): OpResult[] => {

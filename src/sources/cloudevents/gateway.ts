@@ -8,6 +8,7 @@ import type { IngestLimits } from '../../core/limits.js';
 import type { IngestTelemetry } from '../../core/telemetry.js';
 import type { Log } from '../../log/log.js';
 import type { Rejection } from '../http/ingest.js';
+import { admitted, type RequestAdmission } from '../http/shed.js';
 import { redactKey, writeKeyFromHeader, writeKeyFromQuery } from '../http/write-key.js';
 import type { RejectLog } from '../reject-log.js';
 import { prepareCloudEvents, type PreparedCloudEvents } from './prepare.js';
@@ -19,6 +20,8 @@ export interface CloudEventsGatewayOptions {
   log: Log;
   rejects: RejectLog;
   telemetry: IngestTelemetry;
+  /** Past capacity, requests are answered 429 before their body is read, as on the tracking API. */
+  admission?: RequestAdmission;
 }
 
 export const CLOUDEVENTS_PATH = '/v1/events';
@@ -55,7 +58,7 @@ export function registerCloudEventsGateway(app: FastifyInstance, opts: CloudEven
     if (dups > 0) opts.telemetry.duplicates(source, dups);
   }
 
-  app.post(CLOUDEVENTS_PATH, async (request, reply) => {
+  app.post(CLOUDEVENTS_PATH, admitted(opts.admission), async (request, reply) => {
     const receivedAt = Date.now();
     const source = authenticate(request);
     if (source instanceof SluiceError) return refuse(reply, source, null, null);

@@ -1,16 +1,12 @@
 // The Segment-compatible HTTP Tracking API on Fastify: /v1/{track,identify,page,screen,group,alias}, /v1/batch,
 // /v1/import, analytics.js's short paths, and the settings analytics.js loads. The request itself is handled by
-// tracking-handler.ts; this file binds it to routes, with load shedding before the body is read.
+// tracking-handler.ts; this file binds it to routes, with load shedding (shed.ts) before the body is read.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError } from '../../core/errors.js';
 import { analyticsJsSettings } from './settings.js';
-import { errorResponse, TRACKING_PATHS, type TrackingHandler, type TrackingKind, trackingRequest } from './tracking-handler.js';
+import { admitted, JSON_TYPE, type RequestAdmission } from './shed.js';
+import { TRACKING_PATHS, type TrackingHandler, type TrackingKind, trackingRequest } from './tracking-handler.js';
 import { redactKey, writeKeyFromQuery } from './write-key.js';
-
-/** Takes a request on before its body is read, or says it must be refused (the server is past its capacity). */
-export interface RequestAdmission {
-  admit(declaredBytes: number): { release(): void; grow(bytes: number): void } | string;
-}
 
 export interface TrackingApiOptions {
   /** The one tracking handler, shared with the node:http fast path (src/app/fast-ingest.ts). */
@@ -21,12 +17,6 @@ export interface TrackingApiOptions {
   admission?: RequestAdmission;
 }
 
-export const JSON_TYPE = 'application/json; charset=utf-8';
-
-/** The 429 a shed request gets; the SDK retries it after Retry-After (seconds). */
-export const SHED_RETRY_AFTER_S = 1;
-export const SHED_BODY = errorResponse(new SluiceError('overloaded', 'the server is past its capacity; retry after the Retry-After seconds')).body;
-
 export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptions): void {
   const handle = opts.handle;
 
@@ -36,22 +26,7 @@ export function registerTrackingApi(app: FastifyInstance, opts: TrackingApiOptio
     return reply.code(res.status).type(JSON_TYPE).send(res.body);
   }
 
-  const admission = opts.admission;
-  const shed =
-    admission === undefined
-      ? undefined
-      : (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-          const ticket = admission.admit(Number(req.headers['content-length']) || 0);
-          if (typeof ticket !== 'string') {
-            // Answered, failed or abandoned: the request no longer holds its share of the caps. A chunked body
-            // (no Content-Length) is not counted as it is read here; only the fast path's plain requests are.
-            reply.raw.once('close', ticket.release);
-            return done();
-          }
-          // A shed request is retried by the SDK; admission counted it; it is not kept in the reject log.
-          void reply.code(429).header('retry-after', String(SHED_RETRY_AFTER_S)).type(JSON_TYPE).send(SHED_BODY);
-        };
-  const routeOpts = shed === undefined ? {} : { onRequest: shed };
+  const routeOpts = admitted(opts.admission);
   for (const [path, kind] of TRACKING_PATHS) app.post(path, routeOpts, (req, reply) => route(req, reply, path, kind));
 
   app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {

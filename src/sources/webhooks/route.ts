@@ -8,6 +8,7 @@ import type { IngestLimits } from '../../core/limits.js';
 import type { IngestTelemetry } from '../../core/telemetry.js';
 import type { Log } from '../../log/log.js';
 import type { IngestPrivacy, Rejection } from '../http/ingest.js';
+import { admitted, type RequestAdmission } from '../http/shed.js';
 import type { RejectLog } from '../reject-log.js';
 import type { WebhookConfig } from './config.js';
 import { type PreparedWebhook, prepareWebhook } from './prepare.js';
@@ -21,6 +22,8 @@ export interface WebhooksOptions {
   telemetry: IngestTelemetry;
   /** Hashed fields and deleted people's ids, applied to the calls mapped from a Stripe event; absent: neither. */
   privacy?: IngestPrivacy | undefined;
+  /** Past capacity, deliveries are answered 429 before their body is read; Stripe retries any non-2xx later. */
+  admission?: RequestAdmission;
   /** Milliseconds since the epoch; injected so tolerance windows are testable. */
   now?: () => number;
 }
@@ -71,7 +74,7 @@ export function registerWebhooks(app: FastifyInstance, opts: WebhooksOptions): v
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.limits.max_batch_bytes }, (_req, body, done) => done(null, body));
-    scope.post<{ Params: { source: string } }>(WEBHOOKS_PATH, handle);
+    scope.post<{ Params: { source: string } }>(WEBHOOKS_PATH, admitted(opts.admission), handle);
   });
 
   async function handle(request: FastifyRequest<{ Params: { source: string } }>, reply: FastifyReply): Promise<FastifyReply> {
