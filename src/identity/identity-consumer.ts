@@ -4,7 +4,7 @@
 // stitched exactly once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lingerAfterShortBatch } from '../log/linger.js';
-import { EVENTS_PER_SLICE, yieldToEventLoop } from '../log/slices.js';
+import { EVENTS_PER_SLICE, readInSlices, yieldToEventLoop } from '../log/slices.js';
 import type { Consumer, Delivery, Log } from '../log/log.js';
 import type { IdentityConfig } from './config.js';
 import { BlockList, identityFacts, type IdentityFacts } from './ids.js';
@@ -75,7 +75,7 @@ export class IdentityConsumer {
     for (let failures = 0; !signal.aborted; ) {
       try {
         this.known ??= await this.o.store.position();
-        const deliveries = await this.o.consumer.read(this.o.config.max_batch_events, { waitMs: IDLE_WAIT_MS, signal });
+        const deliveries = await readInSlices(this.o.consumer, this.o.config.max_batch_events, { waitMs: IDLE_WAIT_MS, signal });
         if (deliveries.length > 0) await this.stitchAndAck(deliveries, this.known);
         failures = 0;
         await lingerAfterShortBatch(deliveries.length, this.o.config.max_batch_events, this.o.config.linger_ms ?? 0, signal);

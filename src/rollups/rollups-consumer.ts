@@ -3,6 +3,7 @@
 // the ack reached the disk) is at or below the stored position and is skipped: every event is counted once.
 // With a log shared by several workers (`claims`), a claiming store (claiming-store.ts) records each counted position.
 import { lingerAfterShortBatch } from '../log/linger.js';
+import { readInSlices } from '../log/slices.js';
 import type { Consumer, Delivery, Log } from '../log/log.js';
 import { aggregate, aggregateInSlices } from './aggregate.js';
 import { isClaimingStore } from './claiming-store.js';
@@ -72,7 +73,7 @@ export class RollupsConsumer {
     while (!signal.aborted) {
       try {
         this.position ??= await this.o.store.position();
-        const deliveries = await this.o.consumer.read(this.o.config.max_batch_events, { waitMs: IDLE_WAIT_MS, signal });
+        const deliveries = await readInSlices(this.o.consumer, this.o.config.max_batch_events, { waitMs: IDLE_WAIT_MS, signal });
         if (deliveries.length > 0) await this.applyAndAck(deliveries, this.position);
         failures = 0;
         await lingerAfterShortBatch(deliveries.length, this.o.config.max_batch_events, this.o.config.linger_ms ?? 0, signal);
