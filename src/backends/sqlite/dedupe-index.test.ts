@@ -59,3 +59,17 @@ test('after two idle windows a single rotation forgets everything', () => {
   idx.rotateIfDue(2500);
   assert.equal(idx.has('s', 'x'), false);
 });
+
+test('positions four billion apart are kept exactly: the generation that cannot hold the offset ends early', () => {
+  const far = 2 ** 32 + 5;
+  const stored = new Map<number, StoredPair>([
+    [1, { source: 's', messageId: 'near' }],
+    [far, { source: 's', messageId: 'far' }],
+  ]);
+  const idx = indexOver(stored);
+  idx.add('s', 'near', 1);
+  idx.add('s', 'far', far);
+  assert.ok(idx.has('s', 'near'), 'the first generation is still looked up');
+  assert.ok(idx.has('s', 'far'), 'the far position is read back exactly, not modulo 2^32');
+  assert.equal(idx.has('s', 'other'), false);
+});
