@@ -52,7 +52,7 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({
       backend: z.enum(['sqlite', 'nats']).default('sqlite').describe('Where the log lives: sqlite (embedded, the default) or nats (NATS JetStream, shared by several processes; docs/backends.md).'),
-      dedupe_window_hours: z.number().positive().default(24).describe('A (source, messageId) seen within this window is stored once. The embedded log keeps the window in memory: 11–21 bytes per event (about 1.3 GB for a day at 1,000 events/s); shorten it for high sustained rates.'),
+      dedupe_window_hours: z.number().positive().default(24).describe('A (source, messageId) seen within this window is stored once. The embedded log keeps one to two windows of keys in memory at 11–21 bytes per event (at a sustained 1,000 events/s and 24 h: 1–3.6 GB); shorten it for high sustained rates.'),
       retention_hours: z.number().positive().default(168).describe('Events older than this are dropped once every consumer has read them.'),
       max_rows_per_commit: z.number().int().positive().default(10_000).describe('Rows one group commit may carry.'),
       max_queued_bytes: z.number().int().positive().default(32 * 1024 * 1024).describe('Event bytes waiting for the disk before requests get 429.'),
