@@ -7,7 +7,7 @@ import { type IdentityConsumer, startIdentity } from '../identity/identity-consu
 import type { Log } from '../log/log.js';
 import { consumerName, type FunctionsRunner, startFunctions } from '../pipeline/functions/runner.js';
 import { type RollupsConsumer, startRollups } from '../rollups/rollups-consumer.js';
-import { ChangeCapture } from '../sources/cdc/change-capture.js';
+import type { ChangeCapture } from '../sources/cdc/change-capture.js';
 import type { CheckedConfig } from './check-config.js';
 import type { SluiceConfig } from './config-schema.js';
 import type { Emit } from '../pipeline/functions/emitted.js';
@@ -78,8 +78,10 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
       }
       if (config.rollups.enabled) rollups = await startRollups(log, deps.store.rollups, config.rollups, logger.child({ component: 'rollups' }), { claims });
       if (config.identity.enabled) identity = await startIdentity(log, deps.identityStore, config.identity, logger.child({ component: 'identity' }), metrics);
+      // Loaded only when configured: the replication client and its pg driver are memory an embedded server never uses.
+      const { ChangeCapture } = config.change_capture.length > 0 ? await import('../sources/cdc/change-capture.js') : { ChangeCapture: null };
       for (const c of config.change_capture) {
-        const capture = new ChangeCapture({ config: c, log, telemetry: metrics, logger: logger.child({ component: 'change-capture' }) });
+        const capture = new ChangeCapture!({ config: c, log, telemetry: metrics, logger: logger.child({ component: 'change-capture' }) });
         await capture.start();
         captures.push(capture);
       }

@@ -1,6 +1,6 @@
 // Maps every error that escapes a route to Sluice's JSON error shape and status. Fastify's own errors (body too
 // large, bad Content-Length) and zlib's (corrupt gzip) become our codes, so clients see one vocabulary.
-import { isConnectionError } from '../backends/postgres/connection.js';
+import { isConnectionError } from '../backends/postgres/errors.js';
 import { SluiceError } from '../core/errors.js';
 
 const RETRY_AFTER_S: Partial<Record<string, number>> = { overloaded: 1, storage_unavailable: 5 };

@@ -1,7 +1,6 @@
 // Chooses the log backend from the config. The embedded SQLite database is always opened: besides the log it keeps
 // the reject log, plan violations, delivery state and rollups (the store); with `log.backend: nats` the events
 // themselves live in NATS JetStream and the SQLite log table stays empty.
-import { NatsLog } from '../backends/nats/nats-log.js';
 import type { SqliteLog } from '../backends/sqlite/sqlite-log.js';
 import type { Log } from '../log/log.js';
 import type { SluiceConfig } from './config-schema.js';
@@ -9,6 +8,8 @@ import type { SluiceConfig } from './config-schema.js';
 export async function openLog(config: Readonly<SluiceConfig>, store: SqliteLog): Promise<Log> {
   if (config.log.backend === 'sqlite') return store;
   const n = config.log.nats;
+  // Loaded here, not at the top: the NATS client is ~10 MB of memory that an embedded server never uses.
+  const { NatsLog } = await import('../backends/nats/nats-log.js');
   try {
     return await NatsLog.open({
       servers: n.url,

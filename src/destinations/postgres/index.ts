@@ -1,6 +1,7 @@
 // The postgres destination: events into one typed table, one INSERT per batch, idempotent on (source, message_id).
 // A batch refused for bad data is bisected so the good rows go in and only the bad ones fail (for good).
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { Destination, DestinationContext, EventFailure, OutgoingEvent, SendResult } from '../../core/destination.js';
 import { insertIsolating } from './bisect.js';
 import { describeError } from './errors.js';
@@ -29,8 +30,14 @@ function resultOf(failures: EventFailure[], size: number): SendResult {
   return { kind: 'partial', failures };
 }
 
+/** The driver, loaded when a postgres destination is created: a server without one never pays its memory. */
+function driver(): typeof pg {
+  return createRequire(import.meta.url)('pg') as typeof pg;
+}
+
 export function create(config: Config, ctx: DestinationContext): Destination {
-  const pool = new pg.Pool({
+  const pgDriver = driver();
+  const pool = new pgDriver.Pool({
     connectionString: connectionStringOf(config),
     max: POOL_MAX,
     connectionTimeoutMillis: config.timeout_ms,
@@ -90,7 +97,7 @@ export function create(config: Config, ctx: DestinationContext): Destination {
       let broken: Error | undefined;
       try {
         return await sendWith(client, batch, (err) => {
-          if (!(err instanceof pg.DatabaseError)) broken ??= err instanceof Error ? err : new Error(String(err));
+          if (!(err instanceof pgDriver.DatabaseError)) broken ??= err instanceof Error ? err : new Error(String(err));
         });
       } finally {
         client.release(broken);
