@@ -17,7 +17,7 @@ async function one(kind: 'single' | 'batch', template: string): Promise<{ capaci
   const url = `${server.url}${kind === 'single' ? '/v1/track' : '/v1/batch'}`;
   const label = `Sluice ${kind}`;
   try {
-    const cap = await capacity(url, template, AUTH, label);
+    const cap = await capacity(url, template, AUTH, label, server.pid);
     await settle(server.pid);
     return { capacityRps: cap.median.rps, rpsRuns: cap.rpsRuns, ...(await measureOverload(server.pid, url, template, label, cap.median.rps)) };
   } finally {

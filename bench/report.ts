@@ -90,6 +90,12 @@ function overloadConns(label: string, s: OverloadResults): Row[] {
   ];
 }
 
+/** CPU per request (or per event, with `per` events a request) and the share of a core, when it was measured. */
+function cpuOf(cpu: Capacity['cpu'], per: number): string {
+  if (cpu === undefined) return 'not measured';
+  return `${(cpu.usPerRequest / per).toFixed(1)} µs (${Math.round(cpu.cores * 100)}% of a core)`;
+}
+
 export function buildRows(a: AllResults): Row[] {
   const bare = a.bareSingle.median;
   const bareJson = a.bareJsonBatch.median;
@@ -122,6 +128,14 @@ export function buildRows(a: AllResults): Row[] {
       result: verdict(singleRatio >= TARGETS.singleRatio),
     },
     {
+      measure: 'Single: server CPU per request at capacity (all threads)',
+      sluice: cpuOf(a.single.capacity.cpu, 1),
+      ceiling: cpuOf(a.bareSingle.cpu, 1),
+      ratio: '',
+      target: '',
+      result: '',
+    },
+    {
       measure: 'Single: latency at capacity (64 conns) p50 / p99',
       sluice: `${ms(single.latencyMs.p50)} / ${ms(single.latencyMs.p99)} ms`,
       ceiling: `${ms(bare.latencyMs.p50)} / ${ms(bare.latencyMs.p99)} ms`,
@@ -136,6 +150,14 @@ export function buildRows(a: AllResults): Row[] {
       ratio: pct(batchRatio),
       target: `≥ ${pct(TARGETS.batchRatio)}`,
       result: verdict(batchRatio >= TARGETS.batchRatio),
+    },
+    {
+      measure: 'Batch: server CPU per event at capacity (all threads)',
+      sluice: cpuOf(a.batch.capacity.cpu, a.batchItems),
+      ceiling: cpuOf(a.bareJsonBatch.cpu, a.batchItems),
+      ratio: '',
+      target: '',
+      result: '',
     },
     {
       measure: 'Batch: latency at capacity (64 conns) p50 / p99',

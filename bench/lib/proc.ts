@@ -97,3 +97,15 @@ export function sampleRss(pid: number, everyMs = 250): { stop(): number[] } {
     },
   };
 }
+
+/** CPU time a process has used, all its threads, in seconds (utime + stime from /proc/PID/stat; USER_HZ is 100). */
+export function cpuSeconds(pid: number): number {
+  try {
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}

@@ -21,7 +21,7 @@ const SQLITE = fileURLToPath(new URL('../ceilings/sqlite-inserts.ts', import.met
 export async function bareCapacity(template: string, path: string, json: boolean): Promise<Capacity> {
   const server = await startServer(['--import', 'tsx', BARE, ...(json ? ['--json'] : [])], { cpu: SERVER_CPU });
   try {
-    return await capacity(`${server.url}${path}`, template, AUTH, json ? 'bare+JSON.parse' : 'bare');
+    return await capacity(`${server.url}${path}`, template, AUTH, json ? 'bare+JSON.parse' : 'bare', server.pid);
   } finally {
     await server.stop();
   }

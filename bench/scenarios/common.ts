@@ -1,6 +1,7 @@
 // Steps every scenario shares: measure capacity closed-loop, and wait for a server to go quiet between runs.
 import { readFileSync } from 'node:fs';
 import { foreignCpu, waitQuiet } from '../lib/machine.js';
+import { cpuSeconds } from '../lib/proc.js';
 import { medianRun } from '../lib/stats.js';
 import { runWrk, type WrkResult } from '../lib/wrk.js';
 import { CAPACITY_CONNS, MAX_FOREIGN_CORES, MAX_RETRIES, RUN_S, RUNS, WARMUP_S } from './plan.js';
@@ -12,6 +13,11 @@ export interface Capacity {
   rpsRuns: number[];
   /** CPU (in cores) used by other processes during each kept run. */
   foreignCores: number[];
+  /**
+   * The server's own CPU time (every thread: request handling, the SQLite writer, consumers, GC) per accepted request
+   * in the median run, in µs, and the share of a core it used. Absent when no pid was given.
+   */
+  cpu?: { usPerRequest: number; cores: number };
 }
 
 /** Every run that other processes disturbed, kept or thrown away, for the record. */
@@ -40,22 +46,37 @@ export async function undisturbed<T>(label: string, run: () => Promise<T>): Prom
   }
 }
 
-/** Warm up (JIT, SQLite page cache, connection set-up), then RUNS runs; reports the median one. */
-export async function capacity(url: string, template: string, auth: string, label: string): Promise<Capacity> {
+/**
+ * Warm up (JIT, SQLite page cache, connection set-up), then RUNS runs; reports the median one. With the server's
+ * `pid`, also what CPU it spent per accepted request: where a ratio to a ceiling is missed, this says by how much
+ * work, whatever the host's speed that minute.
+ */
+export async function capacity(url: string, template: string, auth: string, label: string, pid?: number): Promise<Capacity> {
   await runWrk({ url, template, auth, connections: CAPACITY_CONNS, seconds: WARMUP_S });
-  const runs: WrkResult[] = [];
+  const runs: (WrkResult & { cpu?: { usPerRequest: number; cores: number } })[] = [];
   const foreignCores: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const { result: raw, foreignCores: f } = await undisturbed(`${label} run ${i + 1}`, () => runWrk({ url, template, auth, connections: CAPACITY_CONNS, seconds: RUN_S }));
+    // The server's CPU is read around each attempt (a disturbed run is repeated): it must cover what wrk measured.
+    let used = NaN;
+    const { result: raw, foreignCores: f } = await undisturbed(`${label} run ${i + 1}`, async () => {
+      const cpu0 = pid === undefined ? NaN : cpuSeconds(pid);
+      const result = await runWrk({ url, template, auth, connections: CAPACITY_CONNS, seconds: RUN_S });
+      if (pid !== undefined) used = cpuSeconds(pid) - cpu0;
+      return result;
+    });
     // Capacity is what the server accepted: a 429 (shed) or any other non-2xx answer is cheap and not ingest.
-    const r = { ...raw, rps: (raw.requests - raw.errors.status) / raw.seconds };
-    log(`  ${label} run ${i + 1}: ${Math.round(r.rps)} req/s, p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, max ${r.latencyMs.max.toFixed(0)} ms`);
+    const accepted = raw.requests - raw.errors.status;
+    const r: (typeof runs)[number] = { ...raw, rps: accepted / raw.seconds };
+    if (pid !== undefined) r.cpu = { usPerRequest: Math.round((used * 1e6) / accepted), cores: Math.round((used / raw.seconds) * 100) / 100 };
+    const cpuNote = r.cpu === undefined ? '' : `, server CPU ${r.cpu.usPerRequest} µs/request (${r.cpu.cores} cores)`;
+    log(`  ${label} run ${i + 1}: ${Math.round(r.rps)} req/s, p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, max ${r.latencyMs.max.toFixed(0)} ms${cpuNote}`);
     const failed = r.errors.connect + r.errors.read + r.errors.write + r.errors.status + r.errors.timeout;
     if (failed > 0) log(`  ${label} run ${i + 1}: ${failed} failed requests ${JSON.stringify(r.errors)}`);
     runs.push(r);
     foreignCores.push(f);
   }
-  return { median: medianRun(runs, (r) => r.rps), rpsRuns: runs.map((r) => Math.round(r.rps)), foreignCores };
+  const median = medianRun(runs, (r) => r.rps);
+  return { median, rpsRuns: runs.map((r) => Math.round(r.rps)), foreignCores, ...(median.cpu === undefined ? {} : { cpu: median.cpu }) };
 }
 
 /** CPU time (user + system) a process has used so far, in clock ticks (10 ms); 0 once it is gone. */

@@ -37,7 +37,7 @@ export async function runSluice(kind: 'single' | 'batch', template: string): Pro
   const label = `Sluice ${kind}`;
   try {
     const idle = sampleRss(server.pid).stop();
-    const cap = await capacity(url, template, AUTH, label);
+    const cap = await capacity(url, template, AUTH, label, server.pid);
     await settle(server.pid);
 
     const rate = cap.median.rps * HALF_LOAD;
