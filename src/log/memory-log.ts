@@ -178,6 +178,11 @@ export class MemoryLog implements Log {
     return this.after(afterSeq, limit);
   }
 
+  async eventsAt(seqs: readonly number[]): Promise<LoggedEvent[]> {
+    const bySeq = new Map(this.events.map((e) => [e.seq, e]));
+    return seqs.map((s) => bySeq.get(s)).filter((e) => e !== undefined);
+  }
+
   async prune(now = Date.now()): Promise<number> {
     let bound = Infinity;
     for (const c of this.consumers.values()) bound = Math.min(bound, c.cursor + 1, c.minRetrySeq());

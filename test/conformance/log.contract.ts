@@ -178,6 +178,16 @@ export function runLogContract(name: string, factory: LogFactory): void {
         assert.deepEqual(await log.scan(seqs[3]!, 10), []);
       });
 
+      it('eventsAt reads the events at given positions, in the order asked, leaving out positions it does not hold', async (t) => {
+        const { log } = await open(t);
+        const records = recs(3);
+        const seqs = (await log.append(records)).seqs as number[];
+        const got = await log.eventsAt([seqs[2]!, seqs[0]!, seqs[2]! + 1000]);
+        assert.deepEqual(got.map((e) => e.seq), [seqs[2], seqs[0]]);
+        assert.deepEqual(got.map(fields), [records[2], records[0]]);
+        assert.deepEqual(await log.eventsAt([]), []);
+      });
+
       it('two consumers read independently, each at its own pace', async (t) => {
         const { log } = await open(t);
         const { seqs } = await log.append(recs(5));

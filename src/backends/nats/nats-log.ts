@@ -184,6 +184,16 @@ export class NatsLog implements Log {
     return out;
   }
 
+  /** Stored messages fetched by sequence, SCAN_PARALLEL at a time; a purged or deleted one is left out. */
+  async eventsAt(seqs: readonly number[]): Promise<LoggedEvent[]> {
+    const out: LoggedEvent[] = [];
+    for (let i = 0; i < seqs.length; i += SCAN_PARALLEL) {
+      const got = await Promise.all(seqs.slice(i, i + SCAN_PARALLEL).map((seq) => this.jsm.streams.getMessage(this.names.events, { seq })));
+      for (const m of got) if (m !== null) out.push(decodeEvent(m.seq, m.data));
+    }
+    return out;
+  }
+
   /**
    * Drops, from the front, events received before now − retention that every consumer of the stream (in any
    * process) has read past: the lowest ack floor bounds it. JetStream keeps the last sequence after a purge, so

@@ -6,9 +6,11 @@ import { stitch } from '../../identity/stitch.js';
 import type { ForgetOptions, ForgetResult, IdentityBatch, StitchResult } from '../../identity/store.js';
 import { IDENTITY_SCHEMA, pruneIdentityEvents, sqliteGraph } from './identity-graph.js';
 import { forget, IDENTITY_POSITION_NAME } from './privacy-forget.js';
+import { suppressedFacts } from './suppressed-facts.js';
 
 export type IdentityOp =
-  | { k: 'identity:apply'; batch: IdentityBatch }
+  /** `logElsewhere`: the log is not this database's `events` table (log.backend nats); its salt names deleted people. */
+  | { k: 'identity:apply'; batch: IdentityBatch; logElsewhere?: { salt: string } }
   | { k: 'identity:forget'; id: string; opts: ForgetOptions }
   | { k: 'identity:count'; name: string; n: number };
 
@@ -24,12 +26,15 @@ function open(db: Database.Database): (op: { k: string }, now: number) => unknow
   };
 
   // Nested in the group's transaction, each of these is a savepoint: a failure undoes this op only.
-  const apply = db.transaction((batch: IdentityBatch): StitchResult => {
+  const suppressed = suppressedFacts(db);
+  const apply = db.transaction((batch: IdentityBatch, logElsewhere: { salt: string } | undefined): StitchResult => {
     const position = Number(st.position.get(IDENTITY_POSITION_NAME) ?? 0);
     if (batch.lastSeq <= position) return { outcome: 'already_applied', position, merges: 0, refused: [] };
     if (batch.firstSeq <= position) return { outcome: 'overlaps', position, merges: 0, refused: [] };
-    // An event deleted (a person forgotten) after the consumer read it must not bring its ids back.
-    const live = batch.facts.filter((f) => st.exists.get(f.seq) !== undefined);
+    // An event of a person forgotten after the consumer read it must not bring their ids back. With the log here, the
+    // deletion removed the event from `events`; with the log elsewhere (NATS) the event stays in the stream, but the
+    // deletion stored the salted hash of each of the person's ids in the same kind of transaction as this one.
+    const live = logElsewhere === undefined ? batch.facts.filter((f) => st.exists.get(f.seq) !== undefined) : suppressed.without(batch.facts, logElsewhere.salt);
     const result = stitch(graph, live, batch.maxUserIdsPerProfile);
     if (result.refused.length > 0) st.count.run('refused_merges', result.refused.length);
     st.setPosition.run(IDENTITY_POSITION_NAME, batch.lastSeq);
@@ -42,7 +47,7 @@ function open(db: Database.Database): (op: { k: string }, now: number) => unknow
     try {
       switch (o.k) {
         case 'identity:apply':
-          return apply(o.batch);
+          return apply(o.batch, o.logElsewhere);
         case 'identity:forget':
           return forgetTx(o.id, o.opts, now);
         case 'identity:count':

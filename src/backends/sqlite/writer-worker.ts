@@ -130,19 +130,20 @@ function apply(op: WriteOp, now: number): OpResult {
       return null;
     case 'prune':
       // Never prune inside the dedupe window: the index is rebuilt from these rows at start.
-      return prune(Math.min(op.cutoff, now - init.dedupeWindowMs), op.keepRejects);
+      return prune(Math.min(op.cutoff, now - init.dedupeWindowMs));
+    case 'pruneRejects':
+      return st.trimRejects.run(op.keep).changes;
   }
 }
 
 /** Deletes events older than the cutoff, but never one that a consumer has not settled or that awaits a retry. */
-function prune(cutoff: number, keepRejects: number): number {
+function prune(cutoff: number): number {
   const firstYoung = (st.firstKept.get(cutoff) as number | undefined) ?? Number(st.maxSeq.get()) + 1;
   const minCursor = st.minCursor.get() as number | null;
   const minRetry = st.minRetry.get() as number | null;
   let bound = firstYoung;
   if (minCursor !== null) bound = Math.min(bound, minCursor + 1);
   if (minRetry !== null) bound = Math.min(bound, minRetry);
-  st.trimRejects.run(keepRejects);
   const dropped = st.deleteBefore.run(bound).changes;
   // What extensions keep about these positions goes with them, in the same transaction.
   for (const x of WRITER_EXTENSIONS) x.prune?.(db, bound);
