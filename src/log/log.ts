@@ -89,6 +89,8 @@ export interface Log {
   scan(afterSeq: number, limit: number): Promise<LoggedEvent[]>;
   /** The events at these positions, in the order asked; positions the log no longer holds are left out. */
   eventsAt(seqs: readonly number[]): Promise<LoggedEvent[]>;
+  /** Deletes the events at these positions (deleting a person, docs/privacy.md); returns how many it held. */
+  deleteEvents(seqs: readonly number[]): Promise<number>;
   /** Drops events older than the retention that every consumer has read past. Returns how many it dropped. */
   prune(now?: number): Promise<number>;
   stats(): Promise<LogStats>;

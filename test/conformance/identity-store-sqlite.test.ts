@@ -49,5 +49,4 @@ runIdentityStoreContract('SqliteIdentityStore', { open: async () => opened() });
 
 runIdentityStoreContract('SqliteIdentityStore, log elsewhere', {
   open: async () => opened(new MemoryLog({ dedupe_window_ms: 60_000, retention_ms: 60_000 })),
-  logElsewhere: true,
 });

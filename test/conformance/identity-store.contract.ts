@@ -18,11 +18,6 @@ export interface OpenedIdentityStore {
 
 export interface IdentityStoreFactory {
   open(): Promise<OpenedIdentityStore>;
-  /**
-   * The log is not the store's to delete from (SQLite identity beside a NATS log): forget deletes no events and says
-   * so (events: 0); everything else holds.
-   */
-  logElsewhere?: boolean;
 }
 
 const T = Date.parse('2026-03-01T12:00:00Z');
@@ -136,7 +131,7 @@ export function runIdentityStoreContract(name: string, factory: IdentityStoreFac
       // Appended but not stitched yet: found by its body.
       await batchOf(o, [{ userId: 'u' }]);
       const r = await o.store.forget('a', { salt: SALT, rollups: null });
-      assert.deepEqual(r, { userIds: ['u'], anonymousIds: ['a'], events: factory.logElsewhere ? 0 : 3, deadLetters: 0, rejects: 0, uncounted: 0 });
+      assert.deepEqual(r, { userIds: ['u'], anonymousIds: ['a'], events: 3, deadLetters: 0, rejects: 0, uncounted: 0 });
       assert.equal(await o.store.profile('a'), null);
       assert.equal(await o.store.profile('u'), null);
       assert.notEqual(await o.store.profile('keep'), null);

@@ -188,6 +188,15 @@ export function runLogContract(name: string, factory: LogFactory): void {
         assert.deepEqual(await log.eventsAt([]), []);
       });
 
+      it('deleteEvents deletes the events at given positions and counts those it held', async (t) => {
+        const { log } = await open(t);
+        const seqs = (await log.append(recs(3))).seqs as number[];
+        assert.equal(await log.deleteEvents([seqs[1]!, seqs[2]! + 1000]), 1);
+        assert.deepEqual((await log.eventsAt(seqs)).map((e) => e.seq), [seqs[0], seqs[2]]);
+        assert.deepEqual((await log.scan(0, 10)).map((e) => e.seq), [seqs[0], seqs[2]]);
+        assert.equal(await log.deleteEvents([seqs[1]!]), 0, 'deleted before: nothing more to delete');
+      });
+
       it('two consumers read independently, each at its own pace', async (t) => {
         const { log } = await open(t);
         const { seqs } = await log.append(recs(5));

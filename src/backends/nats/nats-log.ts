@@ -194,6 +194,20 @@ export class NatsLog implements Log {
     return out;
   }
 
+  /** Erased (the stored bytes overwritten, not only marked deleted), one message at a time: a deletion is rare. */
+  async deleteEvents(seqs: readonly number[]): Promise<number> {
+    let n = 0;
+    for (const seq of seqs) {
+      try {
+        if (await this.jsm.streams.deleteMessage(this.names.events, seq, true)) n++;
+      } catch (err) {
+        // Not there (purged by retention, or deleted before): nothing to delete. Anything else is a failure.
+        if ((await this.jsm.streams.getMessage(this.names.events, { seq })) !== null) throw err;
+      }
+    }
+    return n;
+  }
+
   /**
    * Drops, from the front, events received before now − retention that every consumer of the stream (in any
    * process) has read past: the lowest ack floor bounds it. JetStream keeps the last sequence after a purge, so

@@ -5,6 +5,7 @@ import type { LoggedEvent } from '../../core/event.js';
 import type { Log } from '../../log/log.js';
 import type { ForgetOptions, ForgetResult, IdentityBatch, IdentityStore, Profile, StitchResult, SuppressionStats } from '../../identity/store.js';
 import type { IdentityOp, IdentityReply } from './identity-writer.js';
+import { eventsOfPerson } from './person-in-stream.js';
 import { IDENTITY_POSITION_NAME } from './privacy-forget.js';
 import type { SqliteHost } from './rollup-store.js';
 
@@ -17,7 +18,7 @@ interface ProfileRow {
 
 /** The log when it is not the host database's `events` table (log.backend nats). */
 export interface LogElsewhere {
-  log: Pick<Log, 'eventsAt'>;
+  log: Pick<Log, 'eventsAt' | 'scan' | 'deleteEvents'>;
   /** The suppression hashes' salt (privacy.salt), to recognise a deleted person's ids in what the stream still holds. */
   salt: string;
 }
@@ -37,6 +38,7 @@ export class SqliteIdentityStore implements IdentityStore {
       profile: db.prepare('SELECT profile_id, traits, first_seen, last_seen FROM identity_profiles WHERE profile_id = ?'),
       keys: db.prepare('SELECT key FROM identity_ids WHERE profile_id = ? ORDER BY id').pluck(),
       newest: db.prepare('SELECT seq FROM identity_events WHERE key = ? ORDER BY seq DESC LIMIT ?').pluck(),
+      indexed: db.prepare('SELECT seq FROM identity_events WHERE key = ?').pluck(),
       count: db.prepare('SELECT n FROM identity_counts WHERE name = ?').pluck(),
       hashes: db.prepare('SELECT hash FROM privacy_suppressed').pluck(),
       suppressedIds: db.prepare('SELECT COUNT(*) FROM privacy_suppressed').pluck(),
@@ -91,7 +93,16 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async forget(id: string, opts: ForgetOptions): Promise<ForgetResult | null> {
-    return (await this.write({ k: 'identity:forget', id, opts })) as ForgetResult | null;
+    if (this.elsewhere === undefined) return (await this.write({ k: 'identity:forget', id, opts })) as ForgetResult | null;
+    // The log is not in this database: the person's events are deleted from it first, then the profile, in the
+    // writer's transaction. A failure in between leaves the profile, so the deletion can be asked again.
+    const p = await this.profile(id);
+    if (p === null) return null;
+    const indexed = [...p.userIds.map((u) => `u:${u}`), ...p.anonymousIds.map((a) => `a:${a}`)].flatMap((k) => this.st.indexed.all(k) as number[]);
+    const events = await eventsOfPerson(this.elsewhere.log, p, indexed, await this.position());
+    const deleted = await this.elsewhere.log.deleteEvents(events.map((e) => e.seq));
+    const result = (await this.write({ k: 'identity:forget', id, opts, elsewhere: events })) as ForgetResult | null;
+    return result === null ? null : { ...result, events: result.events + deleted };
   }
 
   async suppressedHashes(): Promise<string[]> {

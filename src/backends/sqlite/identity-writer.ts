@@ -2,6 +2,7 @@
 // batch and records its last log position together (so a batch is stitched once), `identity:forget` deletes a
 // person (privacy-forget.ts), `identity:count` adds to the suppressed-events count.
 import type Database from 'better-sqlite3';
+import type { LoggedEvent } from '../../core/event.js';
 import { stitch } from '../../identity/stitch.js';
 import type { ForgetOptions, ForgetResult, IdentityBatch, StitchResult } from '../../identity/store.js';
 import { IDENTITY_SCHEMA, pruneIdentityEvents, sqliteGraph } from './identity-graph.js';
@@ -11,7 +12,8 @@ import { suppressedFacts } from './suppressed-facts.js';
 export type IdentityOp =
   /** `logElsewhere`: the log is not this database's `events` table (log.backend nats); its salt names deleted people. */
   | { k: 'identity:apply'; batch: IdentityBatch; logElsewhere?: { salt: string } }
-  | { k: 'identity:forget'; id: string; opts: ForgetOptions }
+  /** `elsewhere`: the person's events deleted from a log outside this database, to uncount (privacy-forget.ts). */
+  | { k: 'identity:forget'; id: string; opts: ForgetOptions; elsewhere?: LoggedEvent[] }
   | { k: 'identity:count'; name: string; n: number };
 
 export type IdentityReply = StitchResult | ForgetResult | null | { error: string };
@@ -40,7 +42,7 @@ function open(db: Database.Database): (op: { k: string }, now: number) => unknow
     st.setPosition.run(IDENTITY_POSITION_NAME, batch.lastSeq);
     return { outcome: 'applied', position: batch.lastSeq, ...result };
   });
-  const forgetTx = db.transaction((id: string, opts: ForgetOptions, now: number) => forget(db, id, opts, now));
+  const forgetTx = db.transaction((id: string, opts: ForgetOptions, now: number, elsewhere: LoggedEvent[] | undefined) => forget(db, id, opts, now, elsewhere));
 
   return (op, now) => {
     const o = op as IdentityOp;
@@ -49,7 +51,7 @@ function open(db: Database.Database): (op: { k: string }, now: number) => unknow
         case 'identity:apply':
           return apply(o.batch, o.logElsewhere);
         case 'identity:forget':
-          return forgetTx(o.id, o.opts, now);
+          return forgetTx(o.id, o.opts, now, o.elsewhere);
         case 'identity:count':
           st.count.run(o.name, o.n);
           return null;

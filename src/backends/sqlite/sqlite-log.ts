@@ -115,6 +115,10 @@ export class SqliteLog implements Log, RejectLog {
     return seqs.map((s) => this.st.at.get(s) as Parameters<typeof toLoggedEvent>[0] | undefined).filter((r) => r !== undefined).map(toLoggedEvent);
   }
 
+  async deleteEvents(seqs: readonly number[]): Promise<number> {
+    return (await this.writer.submit({ k: 'deleteEvents', seqs })) as number;
+  }
+
   async prune(now = Date.now()): Promise<number> {
     return (await this.writer.submit({ k: 'prune', cutoff: now - this.opts.retention_ms })) as number;
   }

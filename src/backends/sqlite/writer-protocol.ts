@@ -24,9 +24,10 @@ export type WriteOp =
   | { k: 'reject'; rows: readonly RejectRow[] }
   | { k: 'prune'; cutoff: number }
   | { k: 'pruneRejects'; keep: number }
+  | { k: 'deleteEvents'; seqs: readonly number[] }
   | ExtensionOp;
 
-/** Per op: the seqs for an append (null for a duplicate), the count for a prune or pruneRejects, else null. */
+/** Per op: the seqs for an append (null for a duplicate), the count for a prune, pruneRejects or deleteEvents, else null. */
 export type OpResult = unknown;
 
 export interface WriterInit {

@@ -41,6 +41,8 @@ const st = {
   minCursor: db.prepare('SELECT MIN(cursor) FROM consumers').pluck(),
   minRetry: db.prepare('SELECT MIN(seq) FROM retries').pluck(),
   deleteBefore: db.prepare('DELETE FROM events WHERE seq < ?'),
+  deleteEvent: db.prepare('DELETE FROM events WHERE seq = ?'),
+  deleteRetries: db.prepare('DELETE FROM retries WHERE seq = ?'),
   trimRejects: db.prepare('DELETE FROM rejects WHERE id <= (SELECT MAX(id) FROM rejects) - ?'),
 };
 
@@ -133,6 +135,14 @@ function apply(op: WriteOp, now: number): OpResult {
       return prune(Math.min(op.cutoff, now - init.dedupeWindowMs));
     case 'pruneRejects':
       return st.trimRejects.run(op.keep).changes;
+    case 'deleteEvents': {
+      let n = 0;
+      for (const seq of op.seqs) {
+        n += st.deleteEvent.run(seq).changes;
+        st.deleteRetries.run(seq);
+      }
+      return n;
+    }
   }
 }
 
