@@ -687,6 +687,16 @@ export function runLogContract(name: string, factory: LogFactory): void {
         assert.deepEqual(seqsOf(await drain(a)), next.seqs);
       });
 
+      it('prune keeps the young events around one deleted from among them', async (t) => {
+        const { log } = await open(t, { retention_ms: 60_000 });
+        const c = await log.consumer('reader');
+        const s = (await log.append([...recs(1, { receivedAt: OLD }), ...recs(4, { receivedAt: YOUNG })])).seqs as number[];
+        await c.ack(await drain(c));
+        assert.equal(await log.deleteEvents([s[2]!]), 1);
+        assert.equal(await log.prune(NOW), 1, 'only the old event');
+        assert.deepEqual((await log.scan(0, 100)).map((e) => e.seq), [s[1], s[3], s[4]]);
+      });
+
       it('prune keeps an event awaiting retry', async (t) => {
         const { log } = await open(t, { retention_ms: 60_000 });
         const { seqs } = await log.append(recs(3, { receivedAt: OLD }));

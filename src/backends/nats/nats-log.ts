@@ -150,18 +150,29 @@ export class NatsLog implements Log {
   /**
    * The first position in [lo, hi] whose event was received at or after `time`, hi + 1 when none. A binary search:
    * receivedAt follows log order (several ingest processes can disagree by their clock skew, which moves the answer
-   * by that much). Positions are contiguous here: events only ever leave from the front.
+   * by that much). A position holding nothing (a person's event deleted, or the front purged meanwhile) goes with the
+   * next event held: taking it for old would let prune drop the young events before it.
    */
   private async firstAtOrAfter(time: number, lo: number, hi: number): Promise<number> {
     let end = hi + 1;
     while (lo < end) {
       const mid = Math.floor((lo + end) / 2);
-      const at = await this.receivedAt(mid);
-      if (at === null) lo = mid + 1; // dropped meanwhile: older than anything left
-      else if (at >= time) end = mid;
-      else lo = mid + 1;
+      const held = await this.heldFrom(mid, end - 1);
+      if (held === null || held.at >= time) end = mid;
+      else lo = held.seq + 1;
     }
     return end;
+  }
+
+  /** The first event held in [seq, hi], null when none. Walks one position at a time: deletions are rare. */
+  private async heldFrom(seq: number, hi: number): Promise<{ seq: number; at: number } | null> {
+    for (let s = seq; s <= hi; s++) {
+      const at = await this.receivedAt(s);
+      if (at !== null) return { seq: s, at };
+      // Purged from the front meanwhile: jump to what is left rather than walk through it.
+      if (s === seq) s = Math.max(s, (await this.state()).first - 1);
+    }
+    return null;
   }
 
   async positionAt(time: number): Promise<number> {
