@@ -156,7 +156,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   const url = `http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${port}`;
 
   const openedStore = store;
-  const prune = (): Promise<void> => pruneOnce({ log, store: openedStore, logger });
+  const prune = (): Promise<void> => pruneOnce({ log, store: openedStore, ...(log === embedded ? {} : { embeddedBeside: embedded }), logger });
   const pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
   pruneTimer.unref();
 

@@ -124,6 +124,14 @@ export class SqliteLog implements Log, RejectLog {
   }
 
   /**
+   * With the log elsewhere (log.backend nats): drops what this database keeps about positions below `bound`, the
+   * first that log still holds (the identity timeline index). The SQLite log's own prune does it with its events.
+   */
+  async pruneBelow(bound: number): Promise<void> {
+    await this.writer.submit({ k: 'pruneBelow', bound });
+  }
+
+  /**
    * Trims the reject log to its newest keep_rejects rows; returns how many went. Apart from prune: the rejects are
    * the store's (store.backend sqlite), kept here whichever backend holds the log.
    */

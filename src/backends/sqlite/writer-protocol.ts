@@ -25,6 +25,7 @@ export type WriteOp =
   | { k: 'prune'; cutoff: number }
   | { k: 'pruneRejects'; keep: number }
   | { k: 'deleteEvents'; seqs: readonly number[] }
+  | { k: 'pruneBelow'; bound: number }
   | ExtensionOp;
 
 /** Per op: the seqs for an append (null for a duplicate), the count for a prune, pruneRejects or deleteEvents, else null. */

@@ -135,6 +135,9 @@ function apply(op: WriteOp, now: number): OpResult {
       return prune(Math.min(op.cutoff, now - init.dedupeWindowMs));
     case 'pruneRejects':
       return st.trimRejects.run(op.keep).changes;
+    case 'pruneBelow':
+      pruneExtensions(op.bound);
+      return null;
     case 'deleteEvents': {
       let n = 0;
       for (const seq of op.seqs) {
@@ -156,8 +159,13 @@ function prune(cutoff: number): number {
   if (minRetry !== null) bound = Math.min(bound, minRetry);
   const dropped = st.deleteBefore.run(bound).changes;
   // What extensions keep about these positions goes with them, in the same transaction.
-  for (const x of WRITER_EXTENSIONS) x.prune?.(db, bound);
+  pruneExtensions(bound);
   return dropped;
+}
+
+/** What extensions keep about positions below `bound` (the timeline index), for positions the log no longer holds. */
+function pruneExtensions(bound: number): void {
+  for (const x of WRITER_EXTENSIONS) x.prune?.(db, bound);
 }
 
 const runGroup = db.transaction((ops: WriteOp[], now: number): OpResult[] => {
