@@ -19,6 +19,7 @@ import { openLog } from './log-backend.js';
 import { Metrics } from './metrics.js';
 import { planServices } from './plans.js';
 import { PrivacyService } from './privacy.js';
+import { pruneOnce } from './retention.js';
 import { buildServer } from './server.js';
 import { openStore, type Store } from './store.js';
 
@@ -37,6 +38,8 @@ export interface Sluice {
   adminToken: string;
   /** Write key of the development source, when Sluice created one. */
   devWriteKey: string | undefined;
+  /** The retention pass (retention.ts) now; the server runs it every 10 minutes. */
+  prune(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,14 +113,16 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     if (log !== embedded) await embedded.close();
   };
   let store: Store | undefined;
-  const identityStore = new SqliteIdentityStore(embedded);
+  const salt = config.privacy.salt ?? persistentSecret(dataDir, 'privacy-salt');
+  // Identity lives in the embedded database; with the log in NATS, timelines read their events from the stream.
+  const identityStore = new SqliteIdentityStore(embedded, log === embedded ? undefined : { log, salt });
   let privacy: PrivacyService | undefined;
   let consumers: Consumers;
   try {
     store = await openStore(config, { log: embedded, logger, onRejectLogDrop: (n) => metrics.rejectLogDropped.inc(n) });
     privacy = await PrivacyService.open({
       store: identityStore,
-      salt: config.privacy.salt ?? persistentSecret(dataDir, 'privacy-salt'),
+      salt,
       hashFields: config.privacy.hash_fields,
       rollups: config.rollups.enabled ? { breakdowns: config.rollups.breakdowns } : null,
       metrics,
@@ -151,13 +156,8 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
   const url = `http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${port}`;
 
   const openedStore = store;
-  const pruneTimer = setInterval(() => {
-    log.prune().then(
-      (n) => n > 0 && logger.info({ dropped: n }, 'retention dropped old events'),
-      (err: unknown) => logger.warn({ err }, 'retention prune failed'),
-    );
-    openedStore.prune().catch((err: unknown) => logger.warn({ err }, 'store prune failed'));
-  }, PRUNE_EVERY_MS);
+  const prune = (): Promise<void> => pruneOnce({ log, store: openedStore, ...(log === embedded ? {} : { embeddedBeside: embedded }), logger });
+  const pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
   pruneTimer.unref();
 
   if (devWriteKey !== undefined) announce(`write key: ${devWriteKey}`);
@@ -177,6 +177,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<Sluice> {
     functions,
     adminToken,
     devWriteKey,
+    prune,
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);

@@ -38,10 +38,11 @@ export async function openStore(config: Readonly<SluiceConfig>, deps: StoreDeps)
     return {
       type: 'sqlite',
       rollups: new SqliteRollupStore(deps.log),
-      rejects: deps.log, // pruned with the log
+      rejects: deps.log,
       violations: new SqliteViolationStore(deps.log),
       ready: () => true, // the log's own readiness covers its database
-      prune: async () => 0,
+      // Here, not in the log's prune: with log.backend nats that prune is the stream's, and the rejects would grow.
+      prune: () => deps.log.pruneRejects(),
       close: async () => {},
     };
   }

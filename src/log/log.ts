@@ -87,6 +87,10 @@ export interface Log {
   positionAt(time: number): Promise<number>;
   /** Reads events by position, for tools and tests; consumers use consumer(). */
   scan(afterSeq: number, limit: number): Promise<LoggedEvent[]>;
+  /** The events at these positions, in the order asked; positions the log no longer holds are left out. */
+  eventsAt(seqs: readonly number[]): Promise<LoggedEvent[]>;
+  /** Deletes the events at these positions (deleting a person, docs/privacy.md); returns how many it held. */
+  deleteEvents(seqs: readonly number[]): Promise<number>;
   /** Drops events older than the retention that every consumer has read past. Returns how many it dropped. */
   prune(now?: number): Promise<number>;
   stats(): Promise<LogStats>;

@@ -178,6 +178,18 @@ export class MemoryLog implements Log {
     return this.after(afterSeq, limit);
   }
 
+  async eventsAt(seqs: readonly number[]): Promise<LoggedEvent[]> {
+    const bySeq = new Map(this.events.map((e) => [e.seq, e]));
+    return seqs.map((s) => bySeq.get(s)).filter((e) => e !== undefined);
+  }
+
+  async deleteEvents(seqs: readonly number[]): Promise<number> {
+    const gone = new Set(seqs);
+    const before = this.events.length;
+    this.events = this.events.filter((e) => !gone.has(e.seq));
+    return before - this.events.length;
+  }
+
   async prune(now = Date.now()): Promise<number> {
     let bound = Infinity;
     for (const c of this.consumers.values()) bound = Math.min(bound, c.cursor + 1, c.minRetrySeq());

@@ -21,7 +21,8 @@ export interface IdentityStoreFactory {
 }
 
 const T = Date.parse('2026-03-01T12:00:00Z');
-const SALT = 'contract-salt-0123456789';
+/** The suppression salt the contract's deletions use: a store built with a salt of its own must be given this one. */
+export const SALT = 'contract-salt-0123456789';
 
 type Msg = { userId?: string; anonymousId?: string; previousId?: string; type?: string; traits?: Record<string, unknown>; min?: number };
 

@@ -178,6 +178,25 @@ export function runLogContract(name: string, factory: LogFactory): void {
         assert.deepEqual(await log.scan(seqs[3]!, 10), []);
       });
 
+      it('eventsAt reads the events at given positions, in the order asked, leaving out positions it does not hold', async (t) => {
+        const { log } = await open(t);
+        const records = recs(3);
+        const seqs = (await log.append(records)).seqs as number[];
+        const got = await log.eventsAt([seqs[2]!, seqs[0]!, seqs[2]! + 1000]);
+        assert.deepEqual(got.map((e) => e.seq), [seqs[2], seqs[0]]);
+        assert.deepEqual(got.map(fields), [records[2], records[0]]);
+        assert.deepEqual(await log.eventsAt([]), []);
+      });
+
+      it('deleteEvents deletes the events at given positions and counts those it held', async (t) => {
+        const { log } = await open(t);
+        const seqs = (await log.append(recs(3))).seqs as number[];
+        assert.equal(await log.deleteEvents([seqs[1]!, seqs[2]! + 1000]), 1);
+        assert.deepEqual((await log.eventsAt(seqs)).map((e) => e.seq), [seqs[0], seqs[2]]);
+        assert.deepEqual((await log.scan(0, 10)).map((e) => e.seq), [seqs[0], seqs[2]]);
+        assert.equal(await log.deleteEvents([seqs[1]!]), 0, 'deleted before: nothing more to delete');
+      });
+
       it('two consumers read independently, each at its own pace', async (t) => {
         const { log } = await open(t);
         const { seqs } = await log.append(recs(5));
@@ -666,6 +685,16 @@ export function runLogContract(name: string, factory: LogFactory): void {
         const next = await log.append(recs(1));
         assert.ok(next.seqs[0]! > s[4]!, 'positions are never reused');
         assert.deepEqual(seqsOf(await drain(a)), next.seqs);
+      });
+
+      it('prune keeps the young events around one deleted from among them', async (t) => {
+        const { log } = await open(t, { retention_ms: 60_000 });
+        const c = await log.consumer('reader');
+        const s = (await log.append([...recs(1, { receivedAt: OLD }), ...recs(4, { receivedAt: YOUNG })])).seqs as number[];
+        await c.ack(await drain(c));
+        assert.equal(await log.deleteEvents([s[2]!]), 1);
+        assert.equal(await log.prune(NOW), 1, 'only the old event');
+        assert.deepEqual((await log.scan(0, 100)).map((e) => e.seq), [s[1], s[3], s[4]]);
       });
 
       it('prune keeps an event awaiting retry', async (t) => {

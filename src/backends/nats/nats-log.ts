@@ -150,18 +150,29 @@ export class NatsLog implements Log {
   /**
    * The first position in [lo, hi] whose event was received at or after `time`, hi + 1 when none. A binary search:
    * receivedAt follows log order (several ingest processes can disagree by their clock skew, which moves the answer
-   * by that much). Positions are contiguous here: events only ever leave from the front.
+   * by that much). A position holding nothing (a person's event deleted, or the front purged meanwhile) goes with the
+   * next event held: taking it for old would let prune drop the young events before it.
    */
   private async firstAtOrAfter(time: number, lo: number, hi: number): Promise<number> {
     let end = hi + 1;
     while (lo < end) {
       const mid = Math.floor((lo + end) / 2);
-      const at = await this.receivedAt(mid);
-      if (at === null) lo = mid + 1; // dropped meanwhile: older than anything left
-      else if (at >= time) end = mid;
-      else lo = mid + 1;
+      const held = await this.heldFrom(mid, end - 1);
+      if (held === null || held.at >= time) end = mid;
+      else lo = held.seq + 1;
     }
     return end;
+  }
+
+  /** The first event held in [seq, hi], null when none. Walks one position at a time: deletions are rare. */
+  private async heldFrom(seq: number, hi: number): Promise<{ seq: number; at: number } | null> {
+    for (let s = seq; s <= hi; s++) {
+      const at = await this.receivedAt(s);
+      if (at !== null) return { seq: s, at };
+      // Purged from the front meanwhile: jump to what is left rather than walk through it.
+      if (s === seq) s = Math.max(s, (await this.state()).first - 1);
+    }
+    return null;
   }
 
   async positionAt(time: number): Promise<number> {
@@ -182,6 +193,30 @@ export class NatsLog implements Log {
       next += seqs.length;
     }
     return out;
+  }
+
+  /** Stored messages fetched by sequence, SCAN_PARALLEL at a time; a purged or deleted one is left out. */
+  async eventsAt(seqs: readonly number[]): Promise<LoggedEvent[]> {
+    const out: LoggedEvent[] = [];
+    for (let i = 0; i < seqs.length; i += SCAN_PARALLEL) {
+      const got = await Promise.all(seqs.slice(i, i + SCAN_PARALLEL).map((seq) => this.jsm.streams.getMessage(this.names.events, { seq })));
+      for (const m of got) if (m !== null) out.push(decodeEvent(m.seq, m.data));
+    }
+    return out;
+  }
+
+  /** Erased (the stored bytes overwritten, not only marked deleted), one message at a time: a deletion is rare. */
+  async deleteEvents(seqs: readonly number[]): Promise<number> {
+    let n = 0;
+    for (const seq of seqs) {
+      try {
+        if (await this.jsm.streams.deleteMessage(this.names.events, seq, true)) n++;
+      } catch (err) {
+        // Not there (purged by retention, or deleted before): nothing to delete. Anything else is a failure.
+        if ((await this.jsm.streams.getMessage(this.names.events, { seq })) !== null) throw err;
+      }
+    }
+    return n;
   }
 
   /**

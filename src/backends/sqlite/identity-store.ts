@@ -1,11 +1,13 @@
 // The identity store on the embedded SQLite database: writes go through the writer thread (identity-writer.ts),
-// reads use the main thread's read connection, like the log's.
+// reads use the main thread's read connection, like the log's. The log itself may be elsewhere (log.backend nats):
+// then timelines read their events from that log, and stitching recognises deleted people by their suppression hashes.
 import type { LoggedEvent } from '../../core/event.js';
+import type { Log } from '../../log/log.js';
 import type { ForgetOptions, ForgetResult, IdentityBatch, IdentityStore, Profile, StitchResult, SuppressionStats } from '../../identity/store.js';
 import type { IdentityOp, IdentityReply } from './identity-writer.js';
+import { eventsOfPerson } from './person-in-stream.js';
 import { IDENTITY_POSITION_NAME } from './privacy-forget.js';
 import type { SqliteHost } from './rollup-store.js';
-import { toLoggedEvent } from './sqlite-consumer.js';
 
 interface ProfileRow {
   profile_id: number;
@@ -14,10 +16,21 @@ interface ProfileRow {
   last_seen: number;
 }
 
+/** The log when it is not the host database's `events` table (log.backend nats). */
+export interface LogElsewhere {
+  log: Pick<Log, 'eventsAt' | 'scan' | 'deleteEvents'>;
+  /** The suppression hashes' salt (privacy.salt), to recognise a deleted person's ids in what the stream still holds. */
+  salt: string;
+}
+
 export class SqliteIdentityStore implements IdentityStore {
   private readonly st;
 
-  constructor(private readonly host: SqliteHost) {
+  constructor(
+    /** The embedded database; when the log is its own, timelines read their events from it. */
+    private readonly host: SqliteHost & Pick<Log, 'eventsAt'>,
+    private readonly elsewhere?: LogElsewhere,
+  ) {
     const db = host.readDb;
     this.st = {
       position: db.prepare('SELECT seq FROM identity_position WHERE name = ?').pluck(),
@@ -25,7 +38,7 @@ export class SqliteIdentityStore implements IdentityStore {
       profile: db.prepare('SELECT profile_id, traits, first_seen, last_seen FROM identity_profiles WHERE profile_id = ?'),
       keys: db.prepare('SELECT key FROM identity_ids WHERE profile_id = ? ORDER BY id').pluck(),
       newest: db.prepare('SELECT seq FROM identity_events WHERE key = ? ORDER BY seq DESC LIMIT ?').pluck(),
-      event: db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq = ?'),
+      indexed: db.prepare('SELECT seq FROM identity_events WHERE key = ?').pluck(),
       count: db.prepare('SELECT n FROM identity_counts WHERE name = ?').pluck(),
       hashes: db.prepare('SELECT hash FROM privacy_suppressed').pluck(),
       suppressedIds: db.prepare('SELECT COUNT(*) FROM privacy_suppressed').pluck(),
@@ -43,7 +56,8 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async apply(batch: IdentityBatch): Promise<StitchResult> {
-    return (await this.write({ k: 'identity:apply', batch })) as StitchResult;
+    const op: IdentityOp = this.elsewhere === undefined ? { k: 'identity:apply', batch } : { k: 'identity:apply', batch, logElsewhere: { salt: this.elsewhere.salt } };
+    return (await this.write(op)) as StitchResult;
   }
 
   async profile(id: string): Promise<Profile | null> {
@@ -70,8 +84,8 @@ export class SqliteIdentityStore implements IdentityStore {
     const seqs = new Set<number>();
     for (const key of this.st.keys.all(profileId) as string[]) for (const s of this.st.newest.all(key, limit) as number[]) seqs.add(s);
     const newest = [...seqs].sort((a, b) => b - a).slice(0, limit);
-    // Events retention pruned since are left out.
-    return newest.map((s) => this.st.event.get(s) as Parameters<typeof toLoggedEvent>[0] | undefined).filter((r) => r !== undefined).map(toLoggedEvent);
+    // Events retention pruned (or NATS's max_age dropped) since are left out.
+    return (this.elsewhere?.log ?? this.host).eventsAt(newest);
   }
 
   async refusedMerges(): Promise<number> {
@@ -79,7 +93,16 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async forget(id: string, opts: ForgetOptions): Promise<ForgetResult | null> {
-    return (await this.write({ k: 'identity:forget', id, opts })) as ForgetResult | null;
+    if (this.elsewhere === undefined) return (await this.write({ k: 'identity:forget', id, opts })) as ForgetResult | null;
+    // The log is not in this database: the person's events are deleted from it first, then the profile, in the
+    // writer's transaction. A failure in between leaves the profile, so the deletion can be asked again.
+    const p = await this.profile(id);
+    if (p === null) return null;
+    const indexed = [...p.userIds.map((u) => `u:${u}`), ...p.anonymousIds.map((a) => `a:${a}`)].flatMap((k) => this.st.indexed.all(k) as number[]);
+    const events = await eventsOfPerson(this.elsewhere.log, p, indexed, await this.position());
+    const deleted = await this.elsewhere.log.deleteEvents(events.map((e) => e.seq));
+    const result = (await this.write({ k: 'identity:forget', id, opts, elsewhere: events })) as ForgetResult | null;
+    return result === null ? null : { ...result, events: result.events + deleted };
   }
 
   async suppressedHashes(): Promise<string[]> {

@@ -19,7 +19,11 @@ function namesIds(column: string, userIds: readonly string[], anonymousIds: read
   return { sql, args: [...userIds, ...anonymousIds, ...all] };
 }
 
-export function forget(db: Database.Database, id: string, opts: ForgetOptions, now: number): ForgetResult | null {
+/**
+ * `elsewhere`: with the log not in this database (log.backend nats), the person's events the caller found and deleted
+ * in that log; here they are only taken back out of the rollup counters.
+ */
+export function forget(db: Database.Database, id: string, opts: ForgetOptions, now: number, elsewhere: readonly LoggedEvent[] = []): ForgetResult | null {
   const profileOf = db.prepare('SELECT profile_id FROM identity_ids WHERE key = ?').pluck();
   const profile = (profileOf.get(`u:${id}`) ?? profileOf.get(`a:${id}`)) as number | undefined;
   if (profile === undefined) return null;
@@ -38,7 +42,7 @@ export function forget(db: Database.Database, id: string, opts: ForgetOptions, n
   // Aliased to LoggedEvent's shape here: importing sqlite-consumer's mapper would make an import cycle through the writer.
   const rowAt = db.prepare('SELECT seq, source, message_id AS messageId, type, received_at AS receivedAt, body FROM events WHERE seq = ?');
   const events = [...seqs].map((s) => rowAt.get(s) as LoggedEvent | undefined).filter((r) => r !== undefined);
-  const uncounted = opts.rollups === null ? 0 : uncount(db, events, opts.rollups);
+  const uncounted = opts.rollups === null ? 0 : uncount(db, [...events, ...elsewhere], opts.rollups);
 
   const delEvent = db.prepare('DELETE FROM events WHERE seq = ?');
   const delRetry = db.prepare('DELETE FROM retries WHERE seq = ?');

@@ -15,7 +15,7 @@ import { type CommitObserver, WriterClient, type WriterLimits } from './writer-c
 
 export interface SqliteLogOptions extends LogSettings, WriterLimits {
   path: string;
-  /** Reject-log rows kept; older ones are trimmed on prune. */
+  /** Reject-log rows kept; older ones are trimmed by pruneRejects. */
   keep_rejects: number;
   onCommit?: CommitObserver;
   /** Called when a reject-log write could not be queued or failed (counted by the caller). */
@@ -55,6 +55,7 @@ export class SqliteLog implements Log, RejectLog {
       positionAt: this.db.prepare('SELECT seq FROM events WHERE received_at >= ? ORDER BY seq LIMIT 1').pluck(),
       getState: this.db.prepare('SELECT value FROM state WHERE key = ?').pluck(),
       scan: this.db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      at: this.db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq = ?'),
     };
   }
 
@@ -110,8 +111,32 @@ export class SqliteLog implements Log, RejectLog {
     return (this.st.scan.all(afterSeq, limit) as Parameters<typeof toLoggedEvent>[0][]).map(toLoggedEvent);
   }
 
+  async eventsAt(seqs: readonly number[]): Promise<LoggedEvent[]> {
+    return seqs.map((s) => this.st.at.get(s) as Parameters<typeof toLoggedEvent>[0] | undefined).filter((r) => r !== undefined).map(toLoggedEvent);
+  }
+
+  async deleteEvents(seqs: readonly number[]): Promise<number> {
+    return (await this.writer.submit({ k: 'deleteEvents', seqs })) as number;
+  }
+
   async prune(now = Date.now()): Promise<number> {
-    return (await this.writer.submit({ k: 'prune', cutoff: now - this.opts.retention_ms, keepRejects: this.opts.keep_rejects })) as number;
+    return (await this.writer.submit({ k: 'prune', cutoff: now - this.opts.retention_ms })) as number;
+  }
+
+  /**
+   * With the log elsewhere (log.backend nats): drops what this database keeps about positions below `bound`, the
+   * first that log still holds (the identity timeline index). The SQLite log's own prune does it with its events.
+   */
+  async pruneBelow(bound: number): Promise<void> {
+    await this.writer.submit({ k: 'pruneBelow', bound });
+  }
+
+  /**
+   * Trims the reject log to its newest keep_rejects rows; returns how many went. Apart from prune: the rejects are
+   * the store's (store.backend sqlite), kept here whichever backend holds the log.
+   */
+  async pruneRejects(): Promise<number> {
+    return (await this.writer.submit({ k: 'pruneRejects', keep: this.opts.keep_rejects })) as number;
   }
 
   async stats(): Promise<LogStats> {

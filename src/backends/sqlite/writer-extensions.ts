@@ -24,7 +24,8 @@ export interface WriterExtension {
   open(db: Database.Database): (op: ExtensionOp, now: number) => unknown;
   /**
    * Retention, for extensions that keep rows per log position: deletes those of positions below `bound`. The core
-   * writer's prune op calls it in its transaction, right after it deleted the events below `bound`. It runs on the
+   * writer's prune op calls it in its transaction, right after it deleted the events below `bound`; with the log
+   * elsewhere (NATS) the pruneBelow op does, with the first position that log still holds. It runs on the
    * writer thread, which every commit waits for, so it must cost what it deletes, not what it keeps: index the column.
    */
   prune?(db: Database.Database, bound: number): void;

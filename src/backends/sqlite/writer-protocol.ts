@@ -22,10 +22,13 @@ export type WriteOp =
   | { k: 'removeDead'; consumer: string; ids: readonly number[] }
   | { k: 'state'; key: string; value: string | null }
   | { k: 'reject'; rows: readonly RejectRow[] }
-  | { k: 'prune'; cutoff: number; keepRejects: number }
+  | { k: 'prune'; cutoff: number }
+  | { k: 'pruneRejects'; keep: number }
+  | { k: 'deleteEvents'; seqs: readonly number[] }
+  | { k: 'pruneBelow'; bound: number }
   | ExtensionOp;
 
-/** Per op: the seqs for an append (null for a duplicate), the count for a prune, else null. */
+/** Per op: the seqs for an append (null for a duplicate), the count for a prune, pruneRejects or deleteEvents, else null. */
 export type OpResult = unknown;
 
 export interface WriterInit {

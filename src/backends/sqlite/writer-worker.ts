@@ -41,6 +41,8 @@ const st = {
   minCursor: db.prepare('SELECT MIN(cursor) FROM consumers').pluck(),
   minRetry: db.prepare('SELECT MIN(seq) FROM retries').pluck(),
   deleteBefore: db.prepare('DELETE FROM events WHERE seq < ?'),
+  deleteEvent: db.prepare('DELETE FROM events WHERE seq = ?'),
+  deleteRetries: db.prepare('DELETE FROM retries WHERE seq = ?'),
   trimRejects: db.prepare('DELETE FROM rejects WHERE id <= (SELECT MAX(id) FROM rejects) - ?'),
 };
 
@@ -130,23 +132,40 @@ function apply(op: WriteOp, now: number): OpResult {
       return null;
     case 'prune':
       // Never prune inside the dedupe window: the index is rebuilt from these rows at start.
-      return prune(Math.min(op.cutoff, now - init.dedupeWindowMs), op.keepRejects);
+      return prune(Math.min(op.cutoff, now - init.dedupeWindowMs));
+    case 'pruneRejects':
+      return st.trimRejects.run(op.keep).changes;
+    case 'pruneBelow':
+      pruneExtensions(op.bound);
+      return null;
+    case 'deleteEvents': {
+      let n = 0;
+      for (const seq of op.seqs) {
+        n += st.deleteEvent.run(seq).changes;
+        st.deleteRetries.run(seq);
+      }
+      return n;
+    }
   }
 }
 
 /** Deletes events older than the cutoff, but never one that a consumer has not settled or that awaits a retry. */
-function prune(cutoff: number, keepRejects: number): number {
+function prune(cutoff: number): number {
   const firstYoung = (st.firstKept.get(cutoff) as number | undefined) ?? Number(st.maxSeq.get()) + 1;
   const minCursor = st.minCursor.get() as number | null;
   const minRetry = st.minRetry.get() as number | null;
   let bound = firstYoung;
   if (minCursor !== null) bound = Math.min(bound, minCursor + 1);
   if (minRetry !== null) bound = Math.min(bound, minRetry);
-  st.trimRejects.run(keepRejects);
   const dropped = st.deleteBefore.run(bound).changes;
   // What extensions keep about these positions goes with them, in the same transaction.
-  for (const x of WRITER_EXTENSIONS) x.prune?.(db, bound);
+  pruneExtensions(bound);
   return dropped;
+}
+
+/** What extensions keep about positions below `bound` (the timeline index), for positions the log no longer holds. */
+function pruneExtensions(bound: number): void {
+  for (const x of WRITER_EXTENSIONS) x.prune?.(db, bound);
 }
 
 const runGroup = db.transaction((ops: WriteOp[], now: number): OpResult[] => {
