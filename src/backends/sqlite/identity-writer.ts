@@ -23,9 +23,22 @@ function open(db: Database.Database): (op: { k: string }, now: number) => unknow
   const st = {
     position: db.prepare('SELECT seq FROM identity_position WHERE name = ?').pluck(),
     setPosition: db.prepare('INSERT INTO identity_position (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq'),
-    exists: db.prepare('SELECT 1 FROM events WHERE seq = ?').pluck(),
+    // One range read per batch, not a lookup per fact: a batch's facts are a run of consecutive positions.
+    present: db.prepare('SELECT seq FROM events WHERE seq BETWEEN ? AND ?').pluck(),
     count: db.prepare('INSERT INTO identity_counts (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n'),
   };
+
+  function presentOnly(facts: IdentityBatch['facts']): IdentityBatch['facts'] {
+    if (facts.length === 0) return facts;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const f of facts) {
+      if (f.seq < min) min = f.seq;
+      if (f.seq > max) max = f.seq;
+    }
+    const present = new Set(st.present.all(min, max) as number[]);
+    return facts.filter((f) => present.has(f.seq));
+  }
 
   // Nested in the group's transaction, each of these is a savepoint: a failure undoes this op only.
   const suppressed = suppressedFacts(db);
@@ -36,7 +49,7 @@ function open(db: Database.Database): (op: { k: string }, now: number) => unknow
     // An event of a person forgotten after the consumer read it must not bring their ids back. With the log here, the
     // deletion removed the event from `events`; with the log elsewhere (NATS) the event stays in the stream, but the
     // deletion stored the salted hash of each of the person's ids in the same kind of transaction as this one.
-    const live = logElsewhere === undefined ? batch.facts.filter((f) => st.exists.get(f.seq) !== undefined) : suppressed.without(batch.facts, logElsewhere.salt);
+    const live = logElsewhere === undefined ? presentOnly(batch.facts) : suppressed.without(batch.facts, logElsewhere.salt);
     const result = stitch(graph, live, batch.maxUserIdsPerProfile);
     if (result.refused.length > 0) st.count.run('refused_merges', result.refused.length);
     st.setPosition.run(IDENTITY_POSITION_NAME, batch.lastSeq);
