@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { SERVER_CPU, type Server, startServer } from './proc.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-/** The Node flags the `sluice` command's shebang passes (src/cli/main.ts), so `node MAIN` runs as `sluice` does. */
-export const SLUICE_NODE_FLAGS = ['--max-semi-space-size=64'];
+/** The Node flags the `sluice` command's shebang passes (src/cli/main.ts: none), so `node MAIN` runs as `sluice` does. */
+export const SLUICE_NODE_FLAGS: string[] = [];
 export const WRITE_KEY = 'bench-write-key-0001';
 /** HTTP Basic with the write key as username and an empty password, as Segment's SDKs send it. */
 export const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
