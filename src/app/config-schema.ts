@@ -55,7 +55,7 @@ export const configSchema = z.strictObject({
       dedupe_window_hours: z.number().positive().default(24).describe('A (source, messageId) seen within this window is stored once. The embedded log keeps one to two windows of keys in memory at 11–21 bytes per event (at a sustained 1,000 events/s and 24 h: 1–3.6 GB); shorten it for high sustained rates.'),
       retention_hours: z.number().positive().default(168).describe('Events older than this are dropped once every consumer has read them.'),
       max_rows_per_commit: z.number().int().positive().default(10_000).describe('Rows one group commit may carry.'),
-      max_queued_bytes: z.number().int().positive().default(32 * 1024 * 1024).describe('Event bytes waiting for the disk before requests get 429.'),
+      max_queued_bytes: z.number().int().positive().default(8 * 1024 * 1024).describe('Event bytes waiting for the disk before requests get 429 (tracking requests are shed unread from ¾ of it). Bounds memory and the wait under overload: 8 MB is ~0.3 s of batch ingest at capacity.'),
       keep_rejects: z.number().int().positive().default(100_000).describe('Rows the reject log keeps.'),
       nats: z
         .strictObject({
