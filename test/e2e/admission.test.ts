@@ -156,3 +156,32 @@ test('CloudEvents and webhook requests are shed by the same caps, with the same 
     await server.stop();
   }
 });
+
+test('a chunked body on a Fastify route counts toward max_inflight_body_bytes as it streams', async () => {
+  const server = await serverWith('  max_inflight_body_bytes: 2000\n');
+  try {
+    const { port } = new URL(server.url);
+    const cloudEvent = (id: string, pad: number): string => JSON.stringify({ specversion: '1.0', id, source: '/billing', type: 'invoice.paid', data: { pad: 'x'.repeat(pad) } });
+    // No Content-Length: admitted on a declaration of 0 bytes, then 3,000 bytes streamed and held.
+    const big = Buffer.from(cloudEvent('ce-big', 3000));
+    const holder = request({ port, method: 'POST', path: '/v1/events', headers: { authorization: AUTH, 'content-type': 'application/cloudevents+json', 'transfer-encoding': 'chunked' } });
+    const answer = new Promise<number>((resolve, reject) => holder.on('response', (r) => (r.resume(), resolve(r.statusCode ?? 0))).on('error', reject));
+    holder.write(big.subarray(0, 3000));
+    await new Promise((r) => setTimeout(r, 300));
+
+    const small = cloudEvent('ce-small', 10);
+    const post = (): Promise<Response> => fetch(`${server.url}/v1/events`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/cloudevents+json' }, body: small });
+    const refused = await post();
+    assert.equal(refused.status, 429, 'the streamed bytes hold the cap');
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.equal(await shedCount(server.url, 'inflight_bytes'), 1);
+
+    holder.end(big.subarray(3000));
+    assert.equal(await answer, 200, 'the streamed request completes');
+    assert.equal((await post()).status, 200, 'its bytes were given back');
+    const stored = (await allEvents({ url: server.url, adminToken: server.adminToken })).map((e) => e.event.id);
+    assert.deepEqual(stored, ['ce-big', 'ce-small']);
+  } finally {
+    await server.stop();
+  }
+});

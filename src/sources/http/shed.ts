@@ -2,7 +2,8 @@
 // webhooks) takes its route options from admitted(), so past capacity each of them answers the same 429, counted the
 // same way, before its body is read. The decision itself is src/app/admission.ts; the node:http fast path applies it
 // to plain tracking requests with the same answer (src/app/fast-ingest.ts).
-import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { FastifyReply, FastifyRequest, preParsingHookHandler, RequestPayload, RouteShorthandOptions } from 'fastify';
 import { SluiceError } from '../../core/errors.js';
 import { errorResponse } from './tracking-handler.js';
 
@@ -18,22 +19,64 @@ export const SHED_RETRY_AFTER_S = 1;
 export const SHED_BODY = errorResponse(new SluiceError('overloaded', 'the server is past its capacity; retry after the Retry-After seconds')).body;
 
 /**
+ * Counts the bytes of a body past what its Content-Length declared (all of a chunked body, the decoded excess of a
+ * gzip one) into the request's ticket as they stream, so a body admitted on its declaration cannot hold more memory
+ * than the caps allow unseen. `receivedEncodedLength` is passed through: Fastify compares it with Content-Length.
+ */
+class ExcessCounter extends Transform {
+  private seen = 0;
+
+  constructor(
+    private readonly inner: RequestPayload & { receivedEncodedLength?: number },
+    private readonly declared: number,
+    private readonly ticket: AdmissionTicket,
+  ) {
+    super();
+  }
+
+  get receivedEncodedLength(): number {
+    return this.inner.receivedEncodedLength ?? this.seen;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    const before = this.seen;
+    this.seen += chunk.length;
+    if (this.seen > this.declared) this.ticket.grow(this.seen - Math.max(before, this.declared));
+    cb(null, chunk);
+  }
+}
+
+type AdmissionTicket = Exclude<ReturnType<RequestAdmission['admit']>, string>;
+
+/**
  * Route options that put a route behind admission: an onRequest hook, which runs before Fastify reads the body, so a
- * refused body is never read. Without an admission (servers built for tests), no hook at all.
+ * refused body is never read, and a preParsing hook that counts what a body holds beyond its declared length.
+ * Without an admission (servers built for tests), no hooks at all.
  */
 export function admitted(admission: RequestAdmission | undefined): RouteShorthandOptions {
   if (admission === undefined) return {};
+  const tickets = new WeakMap<FastifyRequest, AdmissionTicket>();
   return {
     onRequest: (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
       const ticket = admission.admit(Number(req.headers['content-length']) || 0);
       if (typeof ticket !== 'string') {
-        // Answered, failed or abandoned: the request no longer holds its share of the caps. A chunked body
-        // (no Content-Length) is not counted as it is read here; only the fast path's plain requests are.
+        // Answered, failed or abandoned: the request no longer holds its share of the caps.
         reply.raw.once('close', ticket.release);
+        tickets.set(req, ticket);
         return done();
       }
       // Admission counted the refusal; it is not kept in the reject log: it is not final for the data.
       void reply.code(429).header('retry-after', String(SHED_RETRY_AFTER_S)).type(JSON_TYPE).send(SHED_BODY);
     },
+    // Route hooks run after the app's: `payload` is already gzip-decoded (body.ts), so decoded bytes are counted.
+    preParsing: countExcess,
   };
+
+  function countExcess(...[req, , payload, done]: Parameters<preParsingHookHandler>): void {
+    const ticket = tickets.get(req);
+    if (ticket === undefined) return done(null, payload);
+    const counter = new ExcessCounter(payload, Number(req.headers['content-length']) || 0, ticket);
+    payload.on('error', (err: Error) => counter.destroy(err));
+    done(null, payload.pipe(counter));
+  }
 }
