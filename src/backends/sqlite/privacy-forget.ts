@@ -2,6 +2,7 @@
 // the identity consumer indexed, and those it has not reached yet), their retries, dead letters and reject samples,
 // their contributions to exact rollup counters, the profile and its timeline index; then the suppression hashes.
 import type Database from 'better-sqlite3';
+import { holeRecorder } from './event-holes.js';
 import type { ForgetOptions, ForgetResult } from '../../identity/store.js';
 import { saltedHash } from '../../privacy/hashing.js';
 import type { LoggedEvent } from '../../core/event.js';
@@ -47,8 +48,11 @@ export function forget(db: Database.Database, id: string, opts: ForgetOptions, n
   const delEvent = db.prepare('DELETE FROM events WHERE seq = ?');
   const delRetry = db.prepare('DELETE FROM retries WHERE seq = ?');
   let deleted = 0;
+  const recordHole = holeRecorder(db);
   for (const e of events) {
-    deleted += delEvent.run(e.seq).changes;
+    const gone = delEvent.run(e.seq).changes;
+    if (gone > 0) recordHole(e.seq);
+    deleted += gone;
     delRetry.run(e.seq);
   }
   const deadLetters = db.prepare(`DELETE FROM dead_letters WHERE ${match.sql}`).run(...match.args).changes;

@@ -1,6 +1,7 @@
 // The embedded store's tables, created on open. user_version numbers the migrations.
 import type Database from 'better-sqlite3';
 import { backfillSteps, blocksOfHours, type StoredSketch } from '../../rollups/block-backfill.js';
+import { EVENT_HOLES_BACKFILL } from './event-holes.js';
 import { ROLLUP_SCHEMA } from './rollup-writer.js';
 
 /** SQL, or a function for what SQL cannot do (merging HyperLogLogs); either runs inside the migration's transaction. */
@@ -62,6 +63,8 @@ const MIGRATIONS: Migration[] = [
      FROM rollup_counters c JOIN rollup_keys k ON k.metric = c.metric AND k.source = c.source AND k.k1 = c.k1 AND k.k2 = c.k2 AND k.k3 = c.k3
      GROUP BY 1, 2, 3;`,
   sixHourSketches,
+  // Positions deleted one by one (privacy), so that counting events never reads the whole table (event-holes.ts).
+  EVENT_HOLES_BACKFILL,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -7,6 +7,7 @@ import type { LogRecord, LoggedEvent } from '../../core/event.js';
 import type { AppendResult, Consumer, ConsumerOptions, Log, LogSettings, LogStats } from '../../log/log.js';
 import { Wakeup } from '../../log/wakeup.js';
 import type { RejectEntry, RejectLog, RejectQuery } from '../../sources/reject-log.js';
+import { type EventCounts, eventCounts } from './event-holes.js';
 import { CACHE_KIB, configure, migrate } from './schema.js';
 import { spawnWorker } from './spawn-worker.js';
 import { type ExtensionOp, WRITER_EXTENSIONS } from './writer-extensions.js';
@@ -34,6 +35,7 @@ export class SqliteLog implements Log, RejectLog {
   private readonly checkpointer: Worker;
   private checkpointerDone = false;
   private readonly st;
+  private readonly counts: EventCounts;
 
   constructor(private readonly opts: SqliteLogOptions) {
     mkdirSync(dirname(opts.path), { recursive: true });
@@ -47,11 +49,11 @@ export class SqliteLog implements Log, RejectLog {
     this.checkpointer.on('error', (err) => opts.onCheckpointerError?.(err));
     this.checkpointer.on('exit', () => (this.checkpointerDone = true));
     this.writer = new WriterClient({ path: opts.path, dedupeWindowMs: opts.dedupe_window_ms }, opts, opts.onCommit);
+    this.counts = eventCounts(this.db);
     this.st = {
       cursor: this.db.prepare('SELECT cursor FROM consumers WHERE name = ?').pluck(),
       // The AUTOINCREMENT counter, not MAX(seq): the head does not go back when prune empties the table.
       head: this.db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)").pluck(),
-      count: this.db.prepare('SELECT COUNT(*) FROM events').pluck(),
       positionAt: this.db.prepare('SELECT seq FROM events WHERE received_at >= ? ORDER BY seq LIMIT 1').pluck(),
       getState: this.db.prepare('SELECT value FROM state WHERE key = ?').pluck(),
       scan: this.db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
@@ -140,7 +142,7 @@ export class SqliteLog implements Log, RejectLog {
   }
 
   async stats(): Promise<LogStats> {
-    return { headSeq: Number(this.st.head.get()), events: Number(this.st.count.get()) };
+    return { headSeq: Number(this.st.head.get()), events: this.counts.total() };
   }
 
   ready(): boolean {

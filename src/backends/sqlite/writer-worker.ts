@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { DedupeIndex, type StoredPair } from './dedupe-index.js';
+import { holeRecorder, pruneHoles } from './event-holes.js';
 import { CACHE_KIB, configure } from './schema.js';
 import { type ExtensionOp, WRITER_EXTENSIONS, type WriterExtension } from './writer-extensions.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterRequest } from './writer-protocol.js';
@@ -46,6 +47,7 @@ const st = {
   trimRejects: db.prepare('DELETE FROM rejects WHERE id <= (SELECT MAX(id) FROM rejects) - ?'),
 };
 
+const recordHole = holeRecorder(db);
 const dedupe = new DedupeIndex(init.dedupeWindowMs, (seq) => st.pairAt.get(seq) as StoredPair | undefined, Date.now());
 
 /** The first position received at or after `time`: a binary search on seq, as received_at grows with it. */
@@ -141,7 +143,9 @@ function apply(op: WriteOp, now: number): OpResult {
     case 'deleteEvents': {
       let n = 0;
       for (const seq of op.seqs) {
-        n += st.deleteEvent.run(seq).changes;
+        const gone = st.deleteEvent.run(seq).changes;
+        if (gone > 0) recordHole(seq);
+        n += gone;
         st.deleteRetries.run(seq);
       }
       return n;
@@ -158,6 +162,7 @@ function prune(cutoff: number): number {
   if (minCursor !== null) bound = Math.min(bound, minCursor + 1);
   if (minRetry !== null) bound = Math.min(bound, minRetry);
   const dropped = st.deleteBefore.run(bound).changes;
+  pruneHoles(db, bound);
   // What extensions keep about these positions goes with them, in the same transaction.
   pruneExtensions(bound);
   return dropped;
