@@ -146,7 +146,7 @@ export class SqliteLog implements Log, RejectLog {
   }
 
   ready(): boolean {
-    return this.writer.healthy;
+    return this.writer.healthy && this.writer.started;
   }
 
   get pendingBytes(): number {

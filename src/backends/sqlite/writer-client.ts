@@ -11,7 +11,7 @@
 import type { Worker } from 'node:worker_threads';
 import { SluiceError } from '../../core/errors.js';
 import { spawnWorker } from './spawn-worker.js';
-import type { OpResult, WriteOp, WriterInit, WriterReply } from './writer-protocol.js';
+import type { OpResult, WriteOp, WriterInit, WriterReply, WriterStarted } from './writer-protocol.js';
 
 /** How long writes without an append are held back for one to ride with, at most. */
 const HOLD_MS = 5;
@@ -51,6 +51,7 @@ export class WriterClient {
   private lastAppendAt = -Infinity;
   private held: NodeJS.Timeout | null = null;
   private flushScheduled = false;
+  private isStarted = false;
 
   constructor(
     init: WriterInit,
@@ -58,7 +59,10 @@ export class WriterClient {
     private readonly onCommit: CommitObserver = () => {},
   ) {
     this.worker = spawnWorker('writer-worker', init);
-    this.worker.on('message', (reply: WriterReply) => this.onReply(reply));
+    this.worker.on('message', (reply: WriterReply | WriterStarted) => {
+      if ('started' in reply) this.isStarted = true;
+      else this.onReply(reply);
+    });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
       if (!this.closing) this.fail(new Error(`writer thread exited with code ${code}`));
@@ -68,6 +72,14 @@ export class WriterClient {
 
   get healthy(): boolean {
     return this.failed === null && !this.closing;
+  }
+
+  /**
+   * False until the writer thread has rebuilt its dedupe index from the log (~1 µs per event in the window, so
+   * seconds for millions): appends wait for it meanwhile, so /readyz says not ready and a load balancer waits too.
+   */
+  get started(): boolean {
+    return this.isStarted;
   }
 
   get pendingBytes(): number {

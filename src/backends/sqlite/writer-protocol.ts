@@ -38,3 +38,6 @@ export interface WriterInit {
 
 export type WriterRequest = { id: number; ops: WriteOp[]; now: number } | { id: number; close: true };
 export type WriterReply = { id: number; ok: true; results: OpResult[] } | { id: number; ok: false; error: string };
+
+/** Sent once, when the writer has loaded what it needs (the dedupe index) and takes groups. */
+export type WriterStarted = { started: true };

@@ -6,7 +6,7 @@ import { DedupeIndex, type StoredPair } from './dedupe-index.js';
 import { holeRecorder, pruneHoles } from './event-holes.js';
 import { CACHE_KIB, configure } from './schema.js';
 import { type ExtensionOp, WRITER_EXTENSIONS, type WriterExtension } from './writer-extensions.js';
-import type { OpResult, WriteOp, WriterInit, WriterReply, WriterRequest } from './writer-protocol.js';
+import type { OpResult, WriteOp, WriterInit, WriterReply, WriterRequest, WriterStarted } from './writer-protocol.js';
 
 const init = workerData as WriterInit;
 const db = new Database(init.path);
@@ -200,3 +200,6 @@ parentPort!.on('message', (msg: WriterRequest) => {
   }
   parentPort!.postMessage(reply);
 });
+
+// The dedupe index is built (seconds for millions of events in the window): from now on groups commit at once.
+parentPort!.postMessage({ started: true } satisfies WriterStarted);
