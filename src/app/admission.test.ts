@@ -36,9 +36,14 @@ test('bytes count declared lengths and bytes read beyond them; a lone request is
   assert.equal(a.admit(1), 'inflight_bytes');
   if (typeof big === 'string') throw new Error('unreachable');
   big.release();
+  const declared = a.admit(100);
+  if (typeof declared === 'string') throw new Error('unreachable');
+  declared.read(100);
+  assert.deepEqual(a.inflight, { requests: 1, bytes: 100 }, 'bytes read within the declared length are not counted twice');
+  declared.release();
   const chunked = a.admit(0);
   if (typeof chunked === 'string') throw new Error('unreachable');
-  chunked.grow(990);
+  chunked.read(990);
   assert.equal(a.admit(20), 'inflight_bytes', 'bytes read without a Content-Length count too');
   chunked.release();
   assert.deepEqual(a.inflight, { requests: 0, bytes: 0 });

@@ -32,8 +32,11 @@ export interface AdmissionDeps {
 
 /** A request taken on: it holds its share of the caps until release(). */
 export interface Ticket {
-  /** Body bytes read beyond what was declared (chunked bodies): counted against the byte cap as they arrive. */
-  grow(bytes: number): void;
+  /**
+   * Body bytes as they are read. What goes beyond the declared length (a chunked body, a gzip body's decoded bytes)
+   * counts against the byte cap as it arrives.
+   */
+  read(bytes: number): void;
   /** Idempotent: the response was sent or the client went away. */
   release(): void;
 }
@@ -54,12 +57,15 @@ export class Admission {
     this.requests++;
     let held = declaredBytes;
     this.bytes += held;
+    let readSoFar = 0;
     let released = false;
     return {
-      grow: (n) => {
+      read: (n) => {
         if (released) return;
-        held += n;
-        this.bytes += n;
+        readSoFar += n;
+        if (readSoFar <= held) return;
+        this.bytes += readSoFar - held;
+        held = readSoFar;
       },
       release: () => {
         if (released) return;

@@ -78,12 +78,14 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
       }
       if (config.rollups.enabled) rollups = await startRollups(log, deps.store.rollups, config.rollups, logger.child({ component: 'rollups' }), { claims });
       if (config.identity.enabled) identity = await startIdentity(log, deps.identityStore, config.identity, logger.child({ component: 'identity' }), metrics);
-      // Loaded only when configured: the replication client and its pg driver are memory an embedded server never uses.
-      const { ChangeCapture } = config.change_capture.length > 0 ? await import('../sources/cdc/change-capture.js') : { ChangeCapture: null };
-      for (const c of config.change_capture) {
-        const capture = new ChangeCapture!({ config: c, log, telemetry: metrics, logger: logger.child({ component: 'change-capture' }) });
-        await capture.start();
-        captures.push(capture);
+      if (config.change_capture.length > 0) {
+        // Loaded only when configured: the replication client and its pg driver are memory an embedded server never uses.
+        const { ChangeCapture } = await import('../sources/cdc/change-capture.js');
+        for (const c of config.change_capture) {
+          const capture = new ChangeCapture({ config: c, log, telemetry: metrics, logger: logger.child({ component: 'change-capture' }) });
+          await capture.start();
+          captures.push(capture);
+        }
       }
     }
   } catch (err) {

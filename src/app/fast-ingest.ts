@@ -102,7 +102,7 @@ export function fastIngest(deps: FastIngestDeps): (req: IncomingMessage, res: Se
     req.on('data', (chunk: Buffer) => {
       if (tooLarge) return;
       size += chunk.length;
-      if (size > declaredBytes) ticket.grow(Math.min(chunk.length, size - declaredBytes));
+      ticket.read(chunk.length);
       if (size > deps.maxBodyBytes) {
         tooLarge = true; // chunked, without a Content-Length to refuse up front
         refuse(res, route, started, bodyTooLarge(deps.maxBodyBytes), { connection: 'close' });

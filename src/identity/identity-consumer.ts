@@ -4,7 +4,7 @@
 // stitched exactly once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lingerAfterShortBatch } from '../log/linger.js';
-import { EVENTS_PER_SLICE, readInSlices, yieldToEventLoop } from '../log/slices.js';
+import { forEachInSlices, readInSlices } from '../log/slices.js';
 import type { Consumer, Delivery, Log } from '../log/log.js';
 import type { IdentityConfig } from './config.js';
 import { BlockList, identityFacts, type IdentityFacts } from './ids.js';
@@ -96,14 +96,13 @@ export class IdentityConsumer {
     if (fresh.length > 0) {
       const all: IdentityFacts[] = [];
       let blocked = 0;
-      for (let i = 0; i < fresh.length; i++) {
-        // Slices, as the rollups fold theirs (aggregate.ts): this runs on the thread that answers HTTP requests.
-        if (i > 0 && i % EVENTS_PER_SLICE === 0) await yieldToEventLoop();
-        const f = identityFacts(fresh[i]!.event, this.blocked);
-        if (f === null) continue;
+      // In slices, as the rollups fold theirs: this runs on the thread that answers HTTP requests.
+      await forEachInSlices(fresh, (d) => {
+        const f = identityFacts(d.event, this.blocked);
+        if (f === null) return;
         blocked += f.blocked;
         all.push(f);
-      }
+      });
       const apply = async (from: number): Promise<Awaited<ReturnType<IdentityStore['apply']>>> =>
         this.o.store.apply({
           firstSeq: fresh.find((d) => d.event.seq > from)!.event.seq,

@@ -3,13 +3,20 @@
 // They read and fold it in slices and let the event loop run between them.
 import type { Consumer, Delivery, ReadOptions } from './log.js';
 
-
 /** Events handled between two yields: about 2 ms of consumer work. */
 export const EVENTS_PER_SLICE = 200;
 
 /** Lets pending I/O (HTTP requests, writer replies) run before the caller goes on. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Calls `each` on every item, yielding to the event loop after every EVENTS_PER_SLICE of them. */
+export async function forEachInSlices<T>(items: readonly T[], each: (item: T) => void): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % EVENTS_PER_SLICE === 0) await yieldToEventLoop();
+    each(items[i]!);
+  }
 }
 
 /**

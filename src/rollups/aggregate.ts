@@ -1,7 +1,7 @@
 // Folds a batch of log events into the increments the store applies at once: counters summed per key, one
 // HyperLogLog per (source, hour), and the same users merged per 6-hour block, UTC day and month (sketch-cover.ts). Pure: same events, same batch.
 import { type LoggedEvent, type TrackingEvent, isEventType } from '../core/event.js';
-import { EVENTS_PER_SLICE, yieldToEventLoop } from '../log/slices.js';
+import { forEachInSlices } from '../log/slices.js';
 import type { BreakdownConfig } from './config.js';
 import { campaignOf, eventHour, eventName, pagePath, propertyLabel, referrerHost, revenueOf, userOf } from './extract.js';
 import { HLL_PRECISION, HyperLogLog } from './hll.js';
@@ -67,10 +67,7 @@ export function aggregate(events: readonly LoggedEvent[], opts: AggregateOptions
 /** The same as aggregate(), yielding to the event loop between slices of events (log/slices.ts says why). */
 export async function aggregateInSlices(events: readonly LoggedEvent[], opts: AggregateOptions): Promise<RollupBatch> {
   const folding = new Folding(opts);
-  for (let i = 0; i < events.length; i++) {
-    if (i > 0 && i % EVENTS_PER_SLICE === 0) await yieldToEventLoop();
-    folding.add(events[i]!);
-  }
+  await forEachInSlices(events, (e) => folding.add(e));
   return folding.finish(events);
 }
 

@@ -25,10 +25,22 @@ export const EVENT_HOLES_BACKFILL = `
   INSERT OR IGNORE INTO event_holes (seq) SELECT seq FROM holes;
 `;
 
-/** Records positions deleted one by one (not from the front); call in the deleting transaction. */
-export function holeRecorder(db: Database.Database): (seq: number) => void {
-  const st = db.prepare('INSERT OR IGNORE INTO event_holes (seq) VALUES (?)');
-  return (seq) => void st.run(seq);
+/**
+ * Deletes one event from among the others (a person's, on request) with its retry row, and records the hole; returns
+ * whether the log held it. The one way the writer deletes anything but the front of the log.
+ */
+export function eventDeleter(db: Database.Database): (seq: number) => boolean {
+  const st = {
+    event: db.prepare('DELETE FROM events WHERE seq = ?'),
+    retries: db.prepare('DELETE FROM retries WHERE seq = ?'),
+    hole: db.prepare('INSERT OR IGNORE INTO event_holes (seq) VALUES (?)'),
+  };
+  return (seq) => {
+    st.retries.run(seq);
+    if (st.event.run(seq).changes === 0) return false;
+    st.hole.run(seq);
+    return true;
+  };
 }
 
 /** Forgets the holes below a bound, with the rows retention pruned there. */
@@ -37,6 +49,8 @@ export function pruneHoles(db: Database.Database, bound: number): void {
 }
 
 export interface EventCounts {
+  /** The last position ever given (it does not go back when retention empties the table). */
+  head(): number;
   /** Events the log holds. */
   total(): number;
   /** Events the log holds past `seq`. */
@@ -49,12 +63,13 @@ export function eventCounts(db: Database.Database): EventCounts {
     first: db.prepare('SELECT MIN(seq) FROM events').pluck(),
     holesAfter: db.prepare('SELECT COUNT(*) FROM event_holes WHERE seq > ? AND seq <= ?').pluck(),
   };
+  const head = (): number => Number(st.head.get());
   function after(seq: number): number {
-    const head = Number(st.head.get());
-    const first = (st.first.get() as number | null) ?? head + 1;
+    const last = head();
+    const first = (st.first.get() as number | null) ?? last + 1;
     const from = Math.max(seq, first - 1);
-    if (from >= head) return 0;
-    return head - from - Number(st.holesAfter.get(from, head));
+    if (from >= last) return 0;
+    return last - from - Number(st.holesAfter.get(from, last));
   }
-  return { total: () => after(0), after };
+  return { head, total: () => after(0), after };
 }

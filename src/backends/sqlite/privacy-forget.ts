@@ -2,7 +2,7 @@
 // the identity consumer indexed, and those it has not reached yet), their retries, dead letters and reject samples,
 // their contributions to exact rollup counters, the profile and its timeline index; then the suppression hashes.
 import type Database from 'better-sqlite3';
-import { holeRecorder } from './event-holes.js';
+import { eventDeleter } from './event-holes.js';
 import type { ForgetOptions, ForgetResult } from '../../identity/store.js';
 import { saltedHash } from '../../privacy/hashing.js';
 import type { LoggedEvent } from '../../core/event.js';
@@ -45,16 +45,8 @@ export function forget(db: Database.Database, id: string, opts: ForgetOptions, n
   const events = [...seqs].map((s) => rowAt.get(s) as LoggedEvent | undefined).filter((r) => r !== undefined);
   const uncounted = opts.rollups === null ? 0 : uncount(db, [...events, ...elsewhere], opts.rollups);
 
-  const delEvent = db.prepare('DELETE FROM events WHERE seq = ?');
-  const delRetry = db.prepare('DELETE FROM retries WHERE seq = ?');
-  let deleted = 0;
-  const recordHole = holeRecorder(db);
-  for (const e of events) {
-    const gone = delEvent.run(e.seq).changes;
-    if (gone > 0) recordHole(e.seq);
-    deleted += gone;
-    delRetry.run(e.seq);
-  }
+  const deleteEvent = eventDeleter(db);
+  const deleted = events.filter((e) => deleteEvent(e.seq)).length;
   const deadLetters = db.prepare(`DELETE FROM dead_letters WHERE ${match.sql}`).run(...match.args).changes;
   // Reject samples are truncated raw bodies: remove any that holds one of the ids as a JSON string.
   const delRejects = db.prepare('DELETE FROM rejects WHERE instr(sample, ?) > 0');

@@ -52,7 +52,6 @@ export class SqliteConsumer implements Consumer {
       dead: db.prepare('SELECT * FROM dead_letters WHERE consumer = ? AND id < ? ORDER BY id DESC LIMIT ?'),
       deadCount: db.prepare('SELECT COUNT(*) FROM dead_letters WHERE consumer = ?').pluck(),
       retrying: db.prepare('SELECT COUNT(*) FROM retries WHERE consumer = ?').pluck(),
-      head: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck(),
     };
   }
 

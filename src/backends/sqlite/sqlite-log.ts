@@ -52,8 +52,6 @@ export class SqliteLog implements Log, RejectLog {
     this.counts = eventCounts(this.db);
     this.st = {
       cursor: this.db.prepare('SELECT cursor FROM consumers WHERE name = ?').pluck(),
-      // The AUTOINCREMENT counter, not MAX(seq): the head does not go back when prune empties the table.
-      head: this.db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)").pluck(),
       positionAt: this.db.prepare('SELECT seq FROM events WHERE received_at >= ? ORDER BY seq LIMIT 1').pluck(),
       getState: this.db.prepare('SELECT value FROM state WHERE key = ?').pluck(),
       scan: this.db.prepare('SELECT seq, source, message_id, type, received_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
@@ -76,7 +74,7 @@ export class SqliteLog implements Log, RejectLog {
     if (open) return open;
     let cursor = this.st.cursor.get(name) as number | undefined;
     if (cursor === undefined) {
-      cursor = opts.startAt === 'now' ? Number(this.st.head.get()) : 0;
+      cursor = opts.startAt === 'now' ? this.counts.head() : 0;
       await this.writer.submit({ k: 'cursor', consumer: name, seq: cursor });
     }
     const c = new SqliteConsumer(name, cursor, this.db, this.writer, this.wakeup, () => this.db.open);
@@ -87,7 +85,7 @@ export class SqliteLog implements Log, RejectLog {
   async positionAt(time: number): Promise<number> {
     // received_at grows with seq, so the scan stops at the first young event; no index is needed.
     const seq = this.st.positionAt.get(time) as number | undefined;
-    return seq === undefined ? Number(this.st.head.get()) : seq - 1;
+    return seq === undefined ? this.counts.head() : seq - 1;
   }
 
   /** Small durable settings (a destination paused, say), written through the same group commits. */
@@ -142,7 +140,7 @@ export class SqliteLog implements Log, RejectLog {
   }
 
   async stats(): Promise<LogStats> {
-    return { headSeq: Number(this.st.head.get()), events: this.counts.total() };
+    return { headSeq: this.counts.head(), events: this.counts.total() };
   }
 
   ready(): boolean {

@@ -123,7 +123,6 @@ export class WriterClient {
       n++;
     }
     const group = this.queue.splice(0, n);
-    if (group.some((p) => p.op.k === 'append')) this.lastAppendAt = performance.now();
     this.inFlight = group;
     this.inFlightStarted = performance.now();
     this.worker.postMessage({ id: this.nextId++, ops: group.map((p) => p.op), now: Date.now() });
@@ -139,6 +138,7 @@ export class WriterClient {
       this.queuedBytes -= p.bytes;
       rows += p.rows;
     }
+    if (rows > 0) this.lastAppendAt = performance.now();
     this.onCommit({ rows, ops: group.length, ms: performance.now() - this.inFlightStarted, ok: reply.ok });
     if (reply.ok) {
       group.forEach((p, i) => p.resolve(reply.results[i] ?? null));

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { DedupeIndex, type StoredPair } from './dedupe-index.js';
-import { holeRecorder, pruneHoles } from './event-holes.js';
+import { eventDeleter, pruneHoles } from './event-holes.js';
 import { CACHE_KIB, configure } from './schema.js';
 import { type ExtensionOp, WRITER_EXTENSIONS, type WriterExtension } from './writer-extensions.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterRequest, WriterStarted } from './writer-protocol.js';
@@ -42,12 +42,10 @@ const st = {
   minCursor: db.prepare('SELECT MIN(cursor) FROM consumers').pluck(),
   minRetry: db.prepare('SELECT MIN(seq) FROM retries').pluck(),
   deleteBefore: db.prepare('DELETE FROM events WHERE seq < ?'),
-  deleteEvent: db.prepare('DELETE FROM events WHERE seq = ?'),
-  deleteRetries: db.prepare('DELETE FROM retries WHERE seq = ?'),
   trimRejects: db.prepare('DELETE FROM rejects WHERE id <= (SELECT MAX(id) FROM rejects) - ?'),
 };
 
-const recordHole = holeRecorder(db);
+const deleteEvent = eventDeleter(db);
 const dedupe = new DedupeIndex(init.dedupeWindowMs, (seq) => st.pairAt.get(seq) as StoredPair | undefined, Date.now());
 
 /** The first position received at or after `time`: a binary search on seq, as received_at grows with it. */
@@ -140,16 +138,8 @@ function apply(op: WriteOp, now: number): OpResult {
     case 'pruneBelow':
       pruneExtensions(op.bound);
       return null;
-    case 'deleteEvents': {
-      let n = 0;
-      for (const seq of op.seqs) {
-        const gone = st.deleteEvent.run(seq).changes;
-        if (gone > 0) recordHole(seq);
-        n += gone;
-        st.deleteRetries.run(seq);
-      }
-      return n;
-    }
+    case 'deleteEvents':
+      return op.seqs.filter(deleteEvent).length;
   }
 }
 

@@ -9,7 +9,7 @@ import { errorResponse } from './tracking-handler.js';
 
 /** Takes a request on before its body is read, or says it must be refused (the server is past its capacity). */
 export interface RequestAdmission {
-  admit(declaredBytes: number): { release(): void; grow(bytes: number): void } | string;
+  admit(declaredBytes: number): { release(): void; read(bytes: number): void } | string;
 }
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
@@ -19,16 +19,15 @@ export const SHED_RETRY_AFTER_S = 1;
 export const SHED_BODY = errorResponse(new SluiceError('overloaded', 'the server is past its capacity; retry after the Retry-After seconds')).body;
 
 /**
- * Counts the bytes of a body past what its Content-Length declared (all of a chunked body, the decoded excess of a
- * gzip one) into the request's ticket as they stream, so a body admitted on its declaration cannot hold more memory
+ * Hands the bytes of a body to its ticket as they stream (the ticket counts what goes past the declared length: all
+ * of a chunked body, the decoded excess of a gzip one), so a body admitted on its declaration cannot hold more memory
  * than the caps allow unseen. `receivedEncodedLength` is passed through: Fastify compares it with Content-Length.
  */
-class ExcessCounter extends Transform {
+class ReadCounter extends Transform {
   private seen = 0;
 
   constructor(
     private readonly inner: RequestPayload & { receivedEncodedLength?: number },
-    private readonly declared: number,
     private readonly ticket: AdmissionTicket,
   ) {
     super();
@@ -39,9 +38,8 @@ class ExcessCounter extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    const before = this.seen;
     this.seen += chunk.length;
-    if (this.seen > this.declared) this.ticket.grow(this.seen - Math.max(before, this.declared));
+    this.ticket.read(chunk.length);
     cb(null, chunk);
   }
 }
@@ -69,13 +67,13 @@ export function admitted(admission: RequestAdmission | undefined): RouteShorthan
       void reply.code(429).header('retry-after', String(SHED_RETRY_AFTER_S)).type(JSON_TYPE).send(SHED_BODY);
     },
     // Route hooks run after the app's: `payload` is already gzip-decoded (body.ts), so decoded bytes are counted.
-    preParsing: countExcess,
+    preParsing: countRead,
   };
 
-  function countExcess(...[req, , payload, done]: Parameters<preParsingHookHandler>): void {
+  function countRead(...[req, , payload, done]: Parameters<preParsingHookHandler>): void {
     const ticket = tickets.get(req);
     if (ticket === undefined) return done(null, payload);
-    const counter = new ExcessCounter(payload, Number(req.headers['content-length']) || 0, ticket);
+    const counter = new ReadCounter(payload, ticket);
     payload.on('error', (err: Error) => counter.destroy(err));
     done(null, payload.pipe(counter));
   }
