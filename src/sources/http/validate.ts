@@ -12,7 +12,11 @@ export interface CheckedMessage {
   previousId?: string;
   messageId?: string;
   timestamp?: string;
+  /** `timestamp` in milliseconds since the epoch (parsed once, here). */
+  timestampMs?: number;
   sentAt?: string;
+  /** `sentAt` in milliseconds since the epoch. */
+  sentAtMs?: number;
   properties?: JsonObject;
   traits?: JsonObject;
   context?: JsonObject;
@@ -53,14 +57,30 @@ function optionalObject(msg: JsonObject, field: string, index?: number): JsonObj
   return v;
 }
 
-function optionalTimestamp(msg: JsonObject, field: string, index?: number): string | undefined {
-  const v = msg[field];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) {
-    fail('invalid_field', field, `${field} must be an ISO 8601 date string, got ${describe(v)}`, index);
+/**
+ * Date.parse, remembering the last string parsed: a batch's items share their envelope's sentAt, and SDKs often stamp
+ * a batch's items alike. One per field, so that timestamp and sentAt do not evict each other.
+ */
+class DateParser {
+  private last = '';
+  private lastMs = NaN;
+
+  constructor(private readonly field: string) {}
+
+  /** Milliseconds since the epoch; undefined when absent (undefined, null or ''). */
+  ms(v: unknown, index: number | undefined): number | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    if (v === this.last) return this.lastMs;
+    const ms = typeof v === 'string' ? Date.parse(v) : NaN;
+    if (Number.isNaN(ms)) fail('invalid_field', this.field, `${this.field} must be an ISO 8601 date string, got ${describe(v)}`, index);
+    this.last = v as string;
+    this.lastMs = ms;
+    return ms;
   }
-  return v;
 }
+const timestampDate = new DateParser('timestamp');
+const originalTimestampDate = new DateParser('originalTimestamp');
+const sentAtDate = new DateParser('sentAt');
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -77,9 +97,10 @@ function required(value: string | undefined, field: string, type: EventType, ind
 
 /**
  * Checks one message of a known type; returns its fields with ids as strings. `fallbackAnonymousId` (Rudder's
- * AnonymousId header) counts as the anonymousId when the message has none.
+ * AnonymousId header) counts as the anonymousId when the message has none; `envelopeSentAt` (a batch's sentAt)
+ * counts as the sentAt of a message without one.
  */
-export function checkMessage(msg: JsonObject, type: EventType, index?: number, fallbackAnonymousId?: string): CheckedMessage {
+export function checkMessage(msg: JsonObject, type: EventType, index?: number, fallbackAnonymousId?: string, envelopeSentAt?: string): CheckedMessage {
   const out: CheckedMessage = {};
   const userId = optionalId(msg, 'userId', index);
   const anonymousId = optionalId(msg, 'anonymousId', index) ?? fallbackAnonymousId;
@@ -92,10 +113,20 @@ export function checkMessage(msg: JsonObject, type: EventType, index?: number, f
   }
   if (messageId !== undefined && messageId !== '') out.messageId = messageId;
 
-  const timestamp = optionalTimestamp(msg, 'timestamp', index) ?? optionalTimestamp(msg, 'originalTimestamp', index);
-  if (timestamp !== undefined) out.timestamp = timestamp;
-  const sentAt = optionalTimestamp(msg, 'sentAt', index);
-  if (sentAt !== undefined) out.sentAt = sentAt;
+  // Each date is parsed once, here; normalize() corrects the clock skew from these milliseconds.
+  let timestampField = 'timestamp';
+  let timestampMs = timestampDate.ms(msg.timestamp, index);
+  if (timestampMs === undefined) timestampMs = originalTimestampDate.ms(msg[(timestampField = 'originalTimestamp')], index);
+  if (timestampMs !== undefined) {
+    out.timestamp = msg[timestampField] as string;
+    out.timestampMs = timestampMs;
+  }
+  const sentAt = msg.sentAt === undefined ? envelopeSentAt : msg.sentAt;
+  const sentAtMs = sentAtDate.ms(sentAt, index);
+  if (sentAtMs !== undefined) {
+    out.sentAt = sentAt as string;
+    out.sentAtMs = sentAtMs;
+  }
 
   const context = optionalObject(msg, 'context', index);
   if (context !== undefined) out.context = context;
