@@ -149,6 +149,25 @@ export function runLogContract(name: string, factory: LogFactory): void {
         for (let i = 1; i < got.length; i++) assert.ok(got[i]!.event.seq > got[i - 1]!.event.seq, 'seq strictly increases');
       });
 
+      it('a large append keeps every field of every record: sources, times, non-ASCII bodies, in order', async (t) => {
+        const { log } = await open(t);
+        const records = Array.from({ length: 150 }, (_, i) =>
+          rec({
+            source: i % 7 === 0 ? 'ios' : 'web',
+            messageId: `big-${i}-ü`,
+            type: i % 2 === 0 ? 'track' : 'identify',
+            receivedAt: 1_700_000_000_000 + (i % 3),
+            body: JSON.stringify({ i, name: i % 5 === 0 ? 'café — 東京 🚀' : 'plain' }),
+          }),
+        );
+        const r = await log.append(records);
+        assert.equal(r.stored, 150);
+        for (let i = 1; i < r.seqs.length; i++) assert.ok(r.seqs[i]! > r.seqs[i - 1]!, 'positions follow the records order');
+        const got = await drain(await log.consumer('reader'));
+        assert.deepEqual(got.map((d) => fields(d.event)), records);
+        assert.deepEqual(seqsOf(got), r.seqs);
+      });
+
       it('read(max) hands out at most max and continues where it left off', async (t) => {
         const { log } = await open(t);
         const { seqs } = await log.append(recs(5));

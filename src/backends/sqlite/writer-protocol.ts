@@ -1,6 +1,7 @@
 // Messages between the main thread and the writer thread. All writes go through the one writer, in groups:
 // each group is one transaction and one fsync, however many requests it carries.
-import type { LogRecord, LoggedEvent } from '../../core/event.js';
+import type { LoggedEvent } from '../../core/event.js';
+import type { PackedRecords } from './packed-records.js';
 import type { ExtensionOp } from './writer-extensions.js';
 
 export interface RejectRow {
@@ -14,7 +15,7 @@ export interface RejectRow {
 }
 
 export type WriteOp =
-  | { k: 'append'; records: readonly LogRecord[] }
+  | { k: 'append'; packed: PackedRecords }
   | { k: 'cursor'; consumer: string; seq: number }
   | { k: 'retry'; consumer: string; seq: number; dueAt: number; attempt: number; firstAt: number }
   | { k: 'settleRetry'; consumer: string; seq: number }

@@ -4,6 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { DedupeIndex, type StoredPair } from './dedupe-index.js';
 import { eventDeleter, pruneHoles } from './event-holes.js';
+import { EventInserter } from './event-inserter.js';
+import { type PackedRecords, packedMessageId, packedSource } from './packed-records.js';
 import { CACHE_KIB, configure } from './schema.js';
 import { type ExtensionOp, WRITER_EXTENSIONS, type WriterExtension } from './writer-extensions.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterRequest, WriterStarted } from './writer-protocol.js';
@@ -18,7 +20,6 @@ db.pragma('synchronous = FULL');
 db.pragma('wal_autocheckpoint = 0');
 
 const st = {
-  insertEvent: db.prepare('INSERT INTO events (source, message_id, type, received_at, body) VALUES (?, ?, ?, ?, ?)'),
   pairAt: db.prepare('SELECT source, message_id AS messageId FROM events WHERE seq = ?'),
   firstFrom: db.prepare('SELECT seq, received_at AS receivedAt FROM events WHERE seq >= ? ORDER BY seq LIMIT 1'),
   minSeq: db.prepare('SELECT MIN(seq) FROM events').pluck(),
@@ -46,6 +47,7 @@ const st = {
 };
 
 const deleteEvent = eventDeleter(db);
+const inserter = new EventInserter(db);
 const dedupe = new DedupeIndex(init.dedupeWindowMs, (seq) => st.pairAt.get(seq) as StoredPair | undefined, Date.now());
 
 /** The first position received at or after `time`: a binary search on seq, as received_at grows with it. */
@@ -89,21 +91,8 @@ function apply(op: WriteOp, now: number): OpResult {
     return handler(op as ExtensionOp, now);
   }
   switch (op.k) {
-    case 'append': {
-      const seqs: (number | null)[] = new Array(op.records.length);
-      for (let i = 0; i < op.records.length; i++) {
-        const r = op.records[i]!;
-        // A duplicate earlier in this same group is found too: this connection reads its own uncommitted rows.
-        if (dedupe.has(r.source, r.messageId)) {
-          seqs[i] = null;
-          continue;
-        }
-        const seq = Number(st.insertEvent.run(r.source, r.messageId, r.type, r.receivedAt, r.body).lastInsertRowid);
-        dedupe.add(r.source, r.messageId, seq);
-        seqs[i] = seq;
-      }
-      return seqs;
-    }
+    case 'append':
+      return append(op.packed);
     case 'cursor':
       st.cursor.run(op.consumer, op.seq, now);
       return null;
@@ -141,6 +130,37 @@ function apply(op: WriteOp, now: number): OpResult {
     case 'deleteEvents':
       return op.seqs.filter(deleteEvent).length;
   }
+}
+
+/**
+ * Stores the records not already in the dedupe window and returns each one's position (null for a duplicate). A
+ * record that repeats an earlier one of the same append is a duplicate too: `pending` is checked, as it is not in
+ * the index until inserted.
+ */
+function append(p: PackedRecords): (number | null)[] {
+  const seqs = new Array<number | null>(p.n).fill(null);
+  const fresh: number[] = [];
+  const oneSource = typeof p.source === 'string';
+  const pending = p.n > 1 ? new Set<string>() : null;
+  for (let i = 0; i < p.n; i++) {
+    const source = packedSource(p, i);
+    const messageId = packedMessageId(p, i);
+    if (dedupe.has(source, messageId)) continue;
+    if (pending !== null) {
+      const key = oneSource ? messageId : `${source}\u0000${messageId}`;
+      if (pending.has(key)) continue;
+      pending.add(key);
+    }
+    fresh.push(i);
+  }
+  if (fresh.length === 0) return seqs;
+  const first = inserter.insert(p, fresh);
+  for (let j = 0; j < fresh.length; j++) {
+    const i = fresh[j]!;
+    seqs[i] = first + j;
+    dedupe.add(packedSource(p, i), packedMessageId(p, i), first + j);
+  }
+  return seqs;
 }
 
 /** Deletes events older than the cutoff, but never one that a consumer has not settled or that awaits a retry. */
