@@ -1,8 +1,19 @@
 // Where a Segment-compatible client puts its write key: HTTP Basic (the key as username, with or without the
 // trailing colon), a `writeKey` field in the body (analytics.js with text/plain), or a `writeKey` query parameter.
 
+// The last header decoded: an SDK sends the same Authorization header on every request.
+let lastHeader: string | undefined;
+let lastKey: string | undefined;
+
 export function writeKeyFromHeader(authorization: string | undefined): string | undefined {
   if (authorization === undefined) return undefined;
+  if (authorization === lastHeader) return lastKey;
+  lastKey = decodeBasic(authorization);
+  lastHeader = authorization;
+  return lastKey;
+}
+
+function decodeBasic(authorization: string): string | undefined {
   const m = /^\s*basic\s+(\S+)\s*$/i.exec(authorization);
   if (!m) return undefined;
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
