@@ -7,8 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { SERVER_CPU, type Server, startServer } from './proc.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-/** The Node flags the `sluice` command's shebang passes (src/cli/main.ts: none), so `node MAIN` runs as `sluice` does. */
-export const SLUICE_NODE_FLAGS: string[] = [];
+/**
+ * The Node flags the `sluice` command's shebang passes (src/cli/main.ts: none), so `node MAIN` runs as `sluice` does.
+ * BENCH_NODE_FLAGS (space-separated) replaces them for an experiment, e.g. BENCH_NODE_FLAGS=--max-semi-space-size=4.
+ */
+export const SLUICE_NODE_FLAGS: string[] = process.env.BENCH_NODE_FLAGS === undefined ? [] : process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
 export const WRITE_KEY = 'bench-write-key-0001';
 /** HTTP Basic with the write key as username and an empty password, as Segment's SDKs send it. */
 export const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
