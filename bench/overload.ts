@@ -8,18 +8,21 @@ import { join } from 'node:path';
 import { batchTemplate, singleTemplate } from './lib/bodies.js';
 import { AUTH, startSluice } from './lib/sluice.js';
 import { hostFacts, prepareHost, printPart, runEntry, storePart } from './part-entry.js';
-import { overloadRows, renderMarkdown, renderTable } from './report.js';
+import { type OverloadResults, overloadRows, renderMarkdown, renderTable } from './report.js';
+import { bareOverConnections } from './scenarios/ceilings.js';
 import { capacity, log, settle } from './scenarios/common.js';
 import { measureOverload } from './scenarios/sluice.js';
 
-async function one(kind: 'single' | 'batch', template: string): Promise<{ capacityRps: number; rpsRuns: number[] } & Awaited<ReturnType<typeof measureOverload>>> {
+async function one(kind: 'single' | 'batch', template: string): Promise<{ capacityRps: number; rpsRuns: number[] } & OverloadResults> {
+  const path = kind === 'single' ? '/v1/track' : '/v1/batch';
+  const bareOverConns = await bareOverConnections(template, path, kind === 'batch');
   const server = await startSluice();
-  const url = `${server.url}${kind === 'single' ? '/v1/track' : '/v1/batch'}`;
+  const url = `${server.url}${path}`;
   const label = `Sluice ${kind}`;
   try {
     const cap = await capacity(url, template, AUTH, label, server.pid);
     await settle(server.pid);
-    return { capacityRps: cap.median.rps, rpsRuns: cap.rpsRuns, ...(await measureOverload(server.pid, url, template, label, cap.median.rps)) };
+    return { capacityRps: cap.median.rps, rpsRuns: cap.rpsRuns, bareOverConns, ...(await measureOverload(server.pid, url, template, label, cap.median.rps)) };
   } finally {
     await server.stop();
     rmSync(server.dir, { recursive: true, force: true });

@@ -47,7 +47,12 @@ function rssText(r: Rss): string {
   return `RSS ${Math.round(r.startMb)}→max ${Math.round(r.maxMb)}→${Math.round(r.endMb)} MB`;
 }
 
-type OverloadResults = Pick<SluiceResults, 'overloadOpenLoop' | 'overloadConns'>;
+export type OverloadResults = Pick<SluiceResults, 'overloadOpenLoop' | 'overloadConns' | 'bareOverConns'>;
+
+/** The overload runs' ceiling, for the Ceiling column. */
+function bareOverConnsText(s: OverloadResults, connections: number): string {
+  return `${s.bareOverConns.server} answers ${n(s.bareOverConns.rps)} req/s over ${n(connections)} connections (runs ${s.bareOverConns.runs.map(n).join(', ')})`;
+}
 
 function overloadOpen(label: string, s: OverloadResults): Row[] {
   const o = s.overloadOpenLoop;
@@ -60,7 +65,7 @@ function overloadOpen(label: string, s: OverloadResults): Row[] {
     {
       measure: `${label}: ${n(o.rate)} req/s offered (2x) over ≤${r.peakConns} sockets, ${r.seconds} s`,
       sluice: `${statusLine(r.statuses, r.timeouts, r.errors + r.connectErrors, `, left waiting in the client: ${n(r.unsent)} of ${n(r.due)}`)}; p99 ${ms(r.latencyMs.p99)} ms, max ${ms(r.latencyMs.max)} ms; ${rssText(o.rss)}`,
-      ceiling: '',
+      ceiling: bareOverConnsText(s, s.overloadConns.connections),
       ratio: '',
       target: `excess → 429/503 + Retry-After, none left waiting; no timeouts; RSS ≤ ${TARGETS.overloadMaxRssMb} MB`,
       result: verdict(ok),
@@ -82,7 +87,7 @@ function overloadConns(label: string, s: OverloadResults): Row[] {
     {
       measure: `${label}: ${o.connections} connections, closed loop, ${Math.round(r.seconds)} s`,
       sluice: `${n(r.rps)} req/s; ${statusLine(r.statuses, r.errors.timeout, errors)}; p99 ${ms(r.latencyMs.p99)} ms, max ${ms(r.latencyMs.max)} ms; ${rssText(o.rss)}`,
-      ceiling: '',
+      ceiling: bareOverConnsText(s, o.connections),
       ratio: '',
       target: `no timeouts; RSS ≤ ${TARGETS.overloadMaxRssMb} MB`,
       result: verdict(ok),

@@ -12,7 +12,7 @@ import { median } from '../lib/stats.js';
 import { AUTH } from '../lib/sluice.js';
 import { runWrk } from '../lib/wrk.js';
 import { capacity, type Capacity, log, undisturbed } from './common.js';
-import { CLIENT_TIMEOUT_MS, OPEN_LOOP_CONNS, RUN_S, RUNS, SQLITE_RUN_S, SQLITE_TXN_ROWS, WARMUP_S } from './plan.js';
+import { CLIENT_TIMEOUT_MS, OPEN_LOOP_CONNS, OVERLOAD_CONNS, OVERLOAD_S, RUN_S, RUNS, SQLITE_RUN_S, SQLITE_TXN_ROWS, WARMUP_S } from './plan.js';
 
 const BARE = fileURLToPath(new URL('../ceilings/bare-server.ts', import.meta.url));
 const SQLITE = fileURLToPath(new URL('../ceilings/sqlite-inserts.ts', import.meta.url));
@@ -39,6 +39,30 @@ export async function bareAtRate(template: string, path: string, json: boolean, 
     );
     log(`  bare${json ? '+JSON' : ''} at ${Math.round(rate)} req/s: p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms`);
     return result;
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * What the bare server answers over OVERLOAD_CONNS keep-alive connections, closed loop (median of RUNS runs): the
+ * ceiling of the overload runs. Many sockets cost a server more per request than a few (more reads and writes per
+ * event-loop turn, fewer requests per read), so this is below bareCapacity; offered twice Sluice's capacity, a
+ * server may be asked for more than any node:http server on the core can answer, and the rest waits in the client.
+ */
+export async function bareOverConnections(template: string, path: string, json: boolean): Promise<{ server: string; rps: number; runs: number[] }> {
+  const server = await startServer(['--import', 'tsx', BARE, ...(json ? ['--json'] : [])], { cpu: SERVER_CPU });
+  const label = `bare${json ? '+JSON' : ''} over ${OVERLOAD_CONNS} connections`;
+  try {
+    const url = `${server.url}${path}`;
+    await runWrk({ url, template, auth: AUTH, connections: OVERLOAD_CONNS, seconds: WARMUP_S });
+    const runs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const { result } = await undisturbed(label, () => runWrk({ url, template, auth: AUTH, connections: OVERLOAD_CONNS, seconds: OVERLOAD_S, timeoutS: CLIENT_TIMEOUT_MS / 1000 }));
+      runs.push(Math.round(result.rps));
+    }
+    log(`  ${label}: ${runs.join(', ')} req/s`);
+    return { server: json ? 'bare node:http + JSON.parse' : 'bare node:http', rps: median(runs), runs };
   } finally {
     await server.stop();
   }

@@ -7,6 +7,7 @@ import { sampleRss } from '../lib/proc.js';
 import { AUTH, startSluice } from '../lib/sluice.js';
 import { medianRun } from '../lib/stats.js';
 import { runWrk, type WrkResult } from '../lib/wrk.js';
+import { bareOverConnections } from './ceilings.js';
 import { capacity, type Capacity, log, settle, undisturbed } from './common.js';
 import { CLIENT_TIMEOUT_MS, HALF_LOAD, OPEN_LOOP_CONNS, OVERLOAD_CONNS, OVERLOAD_FACTOR, OVERLOAD_S, RSS_EVERY_MS, RUN_S, RUNS } from './plan.js';
 
@@ -22,6 +23,8 @@ export interface SluiceResults {
   halfLoad: { rate: number; median: OpenLoopResult; p99Runs: number[]; maxRuns: number[] };
   overloadOpenLoop: { rate: number; result: OpenLoopResult; rss: Rss };
   overloadConns: { connections: number; result: WrkResult; rss: Rss };
+  /** The bare server (with JSON.parse for batches) over as many connections, closed loop: the overload ceiling. */
+  bareOverConns: { server: string; rps: number; runs: number[] };
   /** RSS right after start, before any load. */
   idleRssMb: number;
 }
@@ -32,6 +35,7 @@ function summarize(samples: number[]): Rss {
 }
 
 export async function runSluice(kind: 'single' | 'batch', template: string): Promise<SluiceResults> {
+  const bareOverConns = await bareOverConnections(template, kind === 'single' ? '/v1/track' : '/v1/batch', kind === 'batch');
   const server = await startSluice();
   const url = `${server.url}${kind === 'single' ? '/v1/track' : '/v1/batch'}`;
   const label = `Sluice ${kind}`;
@@ -57,6 +61,7 @@ export async function runSluice(kind: 'single' | 'batch', template: string): Pro
       capacity: cap,
       halfLoad: { rate, median: medianRun(halfRuns, (r) => r.latencyMs.p99), p99Runs: halfRuns.map((r) => r.latencyMs.p99), maxRuns: halfRuns.map((r) => r.latencyMs.max) },
       ...overload,
+      bareOverConns,
       idleRssMb: Math.round((idle[0] ?? NaN) * 10) / 10,
     };
   } finally {
