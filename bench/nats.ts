@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       out.push(`${labels[key]!.padEnd(52)} ${String(Math.round(median(runs.map((r) => r.eventsPerSec)))).padStart(8)}  ${runs.map((r) => Math.round(r.eventsPerSec)).join(', ').padEnd(22)} ${medianRun(runs, (r) => r.eventsPerSec).perWorker.join(' + ')}`);
     }
     const kept = disturbedRuns.filter((d) => !d.retried);
-    if (kept.length > 0) out.push(`WARNING: runs kept although disturbed: ${kept.map((d) => `${d.label} (${d.foreignCores} cores)`).join('; ')}`);
+    if (kept.length > 0) out.push(`WARNING: runs kept although disturbed: ${kept.map((d) => `${d.label} (${d.foreignCores} cores${d.stolenCores === undefined ? '' : `, steal ${d.stolenCores}`})`).join('; ')}`);
     process.stdout.write(`\n${out.join('\n')}\n`);
 
     const dir = join(ROOT, 'bench', 'results');

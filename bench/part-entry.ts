@@ -63,7 +63,7 @@ export function printPart(title: string, host: PartHost, seconds: number, extra:
   for (const line of extra) process.stdout.write(`${line}\n`);
   const kept = disturbedRuns.filter((d) => !d.retried);
   process.stdout.write(`runs repeated because other processes used the CPUs: ${disturbedRuns.length - kept.length}\n`);
-  if (kept.length > 0) process.stdout.write(`WARNING: runs kept although disturbed (treat with care): ${kept.map((d) => `${d.label} (${d.foreignCores} cores)`).join('; ')}\n`);
+  if (kept.length > 0) process.stdout.write(`WARNING: runs kept although disturbed (treat with care): ${kept.map((d) => `${d.label} (${d.foreignCores} cores${d.stolenCores === undefined ? '' : `, steal ${d.stolenCores}`})`).join('; ')}\n`);
   process.stdout.write(`\n${name}\n${table}\n`);
 }
 

@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     if (noisy.length > 0) process.stdout.write(`WARNING: other processes were using the CPUs at: ${noisy.join(', ')}; do not quote these figures\n`);
     const kept = disturbedRuns.filter((d) => !d.retried);
     process.stdout.write(`runs repeated because other processes used the CPUs: ${disturbedRuns.length - kept.length}\n`);
-    if (kept.length > 0) process.stdout.write(`WARNING: runs kept although disturbed (treat with care): ${kept.map((d) => `${d.label} (${d.foreignCores} cores)`).join('; ')}\n`);
+    if (kept.length > 0) process.stdout.write(`WARNING: runs kept although disturbed (treat with care): ${kept.map((d) => `${d.label} (${d.foreignCores} cores${d.stolenCores === undefined ? '' : `, steal ${d.stolenCores}`})`).join('; ')}\n`);
     if (ingest !== undefined) process.stdout.write(`\nIngest\n${renderTable(ingest.rows)}\n`);
     if (delivery !== undefined) process.stdout.write(`\nDelivery\n${renderTable(delivery.rows)}\n`);
 

@@ -141,6 +141,27 @@ function ourTicks(): number {
  * Measures CPU used by processes that are not part of the benchmark while a run is going, in cores (0.3 = 30% of
  * one core). A test suite started by someone else mid-run shows up here, so that run can be repeated.
  */
+/**
+ * CPU time the hypervisor gave other guests while this one wanted it (the "steal" column of /proc/stat, all CPUs),
+ * in cores, from now until stop(). A VM host that is oversubscribed slows every thread of the benchmark alike, which
+ * no process-level measure here can see.
+ */
+export function stolenCpu(): { stop(): number } {
+  const t0 = performance.now();
+  const steal0 = stealTicks();
+  return {
+    stop() {
+      const seconds = (performance.now() - t0) / 1000;
+      return Math.max(0, (stealTicks() - steal0) / 100 / seconds);
+    },
+  };
+}
+
+function stealTicks(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  return Number(line.trim().split(/\s+/)[8] ?? 0); // cpu user nice system idle iowait irq softirq steal
+}
+
 export function foreignCpu(): { stop(): number } {
   const t0 = performance.now();
   const busy0 = busyTicks();

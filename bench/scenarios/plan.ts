@@ -37,6 +37,8 @@ export const SQLITE_RUN_S = QUICK ? 1 : 2;
  * processes and kernel threads.
  */
 export const MAX_FOREIGN_CORES = 0.15;
+/** CPU the hypervisor took for other guests (steal), in cores over both CPUs, above which a run is marked disturbed. */
+export const MAX_STOLEN_CORES = 0.1;
 export const MAX_RETRIES = 2;
 
 /** Targets, as the brief states them. */
