@@ -9,7 +9,7 @@ import { Wakeup } from '../../log/wakeup.js';
 import type { RejectEntry, RejectLog, RejectQuery } from '../../sources/reject-log.js';
 import { type EventCounts, eventCounts } from './event-holes.js';
 import { CACHE_KIB, configure, migrate } from './schema.js';
-import { type PackedRecords, packRecords } from './packed-records.js';
+import { packRecords } from './packed-records.js';
 import { spawnWorker } from './spawn-worker.js';
 import { type ExtensionOp, WRITER_EXTENSIONS } from './writer-extensions.js';
 import { SqliteConsumer, toLoggedEvent } from './sqlite-consumer.js';
@@ -60,15 +60,10 @@ export class SqliteLog implements Log, RejectLog {
     };
   }
 
-  append(records: readonly LogRecord[]): Promise<AppendResult> {
+  async append(records: readonly LogRecord[]): Promise<AppendResult> {
     let bytes = 0;
     for (const r of records) bytes += r.body.length;
-    // Not async itself: the records are not kept by a suspended frame while the commit is awaited, only their packed copy.
-    return this.appendPacked(packRecords(records), bytes);
-  }
-
-  private async appendPacked(packed: PackedRecords, bytes: number): Promise<AppendResult> {
-    const seqs = (await this.writer.submit({ k: 'append', packed }, bytes, packed.n)) as (number | null)[];
+    const seqs = (await this.writer.submit({ k: 'append', packed: packRecords(records) }, bytes, records.length)) as (number | null)[];
     let stored = 0;
     for (const s of seqs) if (s !== null) stored++;
     if (stored > 0) this.wakeup.notify();

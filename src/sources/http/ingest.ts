@@ -139,13 +139,12 @@ export function prepareBatch(body: unknown, ctx: IngestContext): Prepared {
       }
       let msg: JsonObject = item;
       // The envelope's sentAt is passed on, not copied into each item: copying every item cost more than the rest
-      // of its preparation bar JSON.stringify. Its context and integrations are merged into a copy, and the copy
-      // always gets an object of its own (normalize changes the context in place).
+      // of its preparation bar JSON.stringify. Its context and integrations are merged into a copy.
       if (envContext !== undefined || envIntegrations !== undefined) {
         msg = { ...item };
-        if (envContext !== undefined) msg.context = isPlainObject(item.context) ? { ...envContext, ...item.context } : (item.context ?? { ...envContext });
+        if (envContext !== undefined) msg.context = isPlainObject(item.context) ? { ...envContext, ...item.context } : (item.context ?? envContext);
         if (envIntegrations !== undefined) {
-          msg.integrations = isPlainObject(item.integrations) ? { ...envIntegrations, ...item.integrations } : (item.integrations ?? { ...envIntegrations });
+          msg.integrations = isPlainObject(item.integrations) ? { ...envIntegrations, ...item.integrations } : (item.integrations ?? envIntegrations);
         }
       }
       prepareOne(msg, type, ctx, i, out, envSentAt);

@@ -18,7 +18,7 @@ export interface RequestFacts {
  * originalTimestamp and sentAt.
  */
 export function correctedTimestamp(receivedAt: number, original: string | undefined, sentAt: string | undefined): number {
-  return correctedTimestampMs(receivedAt, original === undefined ? undefined : Date.parse(original), sentAt === undefined ? undefined : Date.parse(sentAt));
+  return correctedTimestampMs(receivedAt, dateMs(original), dateMs(sentAt));
 }
 
 /** correctedTimestamp from dates already parsed (validate.ts parses each once). */
@@ -50,7 +50,7 @@ export function anonymizeIp(ip: string): string {
   return dot === -1 ? ip : `${ip.slice(0, dot)}.0`;
 }
 
-/** A date checkMessage has not parsed already (a CheckedMessage built elsewhere). */
+/** A date not parsed already (by checkMessage, which keeps the milliseconds). */
 function dateMs(iso: string | undefined): number | undefined {
   return iso === undefined ? undefined : Date.parse(iso);
 }

@@ -3,7 +3,7 @@
 // path (app/fast-ingest.ts) both call it, so both answer exactly the same way.
 import type { IncomingHttpHeaders } from 'node:http';
 import { SluiceError } from '../../core/errors.js';
-import type { EventType, LogRecord } from '../../core/event.js';
+import type { EventType } from '../../core/event.js';
 import type { IngestLimits } from '../../core/limits.js';
 import type { IngestTelemetry } from '../../core/telemetry.js';
 import type { Log } from '../../log/log.js';
@@ -88,17 +88,6 @@ function decodeHeaderAnonymousId(value: string | string[] | undefined): string |
 
 function publicRejection(r: Rejection): { index: number | null; code: string; field: string | null; message: string } {
   return { index: r.index, code: r.code, field: r.field, message: r.message };
-}
-
-/**
- * Hands the records to the log and forgets them here: the request waits for its commit without holding its events a
- * second time (the embedded log keeps its own packed copy), which is most of what waiting requests keep alive under
- * overload.
- */
-function takeRecords(prepared: Prepared): LogRecord[] {
-  const { records } = prepared;
-  prepared.records = [];
-  return records;
 }
 
 /** The answer that refuses a whole request, in the error vocabulary of docs/errors.md. */
@@ -212,12 +201,11 @@ export function createTrackingHandler(opts: TrackingHandlerOptions): TrackingHan
       };
     }
 
-    const accepted = prepared.records.length;
-    const result = await opts.log.append(takeRecords(prepared));
+    const result = await opts.log.append(prepared.records);
     countReceived(source, prepared, result.seqs);
     // Findings of duplicates are not reported again: the first copy's were.
     if (prepared.findings !== undefined) opts.planReports?.report(source, prepared.findings.filter((f) => f.record === null || result.seqs[f.record] !== null), receivedAt);
     if (prepared.rejections.length === 0) return { status: 200, body: SUCCESS_BODY };
-    return { status: 200, body: JSON.stringify({ success: true, accepted, rejected: prepared.rejections.map(publicRejection) }) };
+    return { status: 200, body: JSON.stringify({ success: true, accepted: prepared.records.length, rejected: prepared.rejections.map(publicRejection) }) };
   };
 }
