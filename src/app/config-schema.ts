@@ -95,6 +95,21 @@ export const configSchema = z.strictObject({
   change_capture: changeCaptureSchema,
   rollups: rollupsSchema,
   identity: identitySchema,
+  counting_thread: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe('Run the rollups and identity consumers on a thread of their own instead of the one that answers HTTP requests (embedded default only: log.backend and store.backend sqlite). They then use a second core when there is one, and do not hold requests back.'),
+      nice: z
+        .number()
+        .int()
+        .min(0)
+        .max(19)
+        .default(10)
+        .describe("That thread's nice value (Linux). Above 0, ingest gets the CPU first when both want it, and counts and profiles lag while it is saturated (the lag is in /v1/query/status and the profile API); 0 shares the CPU equally."),
+    })
+    .prefault({}),
   privacy: z
     .strictObject({
       anonymize_ip: z.boolean().default(false).describe('Zero the last octet (IPv4) or 80 bits (IPv6) of context.ip.'),

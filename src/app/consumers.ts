@@ -1,6 +1,7 @@
 // Starts what reads the log — destinations, functions, rollups, identity — and change capture, as the process's role
 // asks: all of it for `worker` and `all`, none of it for `ingest` (docs/scaling.md). One stop() for whatever runs.
 import type { Logger } from 'pino';
+import { CountingThread } from '../backends/sqlite/counting-thread.js';
 import type { SqliteLog } from '../backends/sqlite/sqlite-log.js';
 import type { IdentityStore } from '../identity/store.js';
 import { type IdentityConsumer, startIdentity } from '../identity/identity-consumer.js';
@@ -21,8 +22,8 @@ export interface Consumers {
   pipeline: Pipeline;
   /** The function loops; none in an ingest process. */
   functions: FunctionsRunner;
-  rollups: RollupsConsumer | null;
-  identity: IdentityConsumer | null;
+  rollups: Pick<RollupsConsumer, 'status'> | null;
+  identity: Pick<IdentityConsumer, 'status'> | null;
   captures: readonly ChangeCapture[];
   /** Stops in dependency order: captures, functions (an emit in flight still appends), destinations, rollups, identity. */
   stop(): Promise<void>;
@@ -50,12 +51,14 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
   let functions: FunctionsRunner | undefined;
   let rollups: RollupsConsumer | null = null;
   let identity: IdentityConsumer | null = null;
+  let counting: CountingThread | null = null;
   const stop = async (): Promise<void> => {
     await Promise.all(captures.map((c) => c.stop())); // unconfirmed changes stay in their slots for next time
     await functions?.stop(); // before the log closes: an emit in flight still appends
     await pipeline?.stop(); // stop reading; sends in flight finish and settle
     await rollups?.stop(); // the batch being applied commits with its position
     await identity?.stop(); // likewise
+    await counting?.stop(); // both of them, on their thread
   };
   try {
     // An ingest process still gets an (empty) pipeline and functions runner, so the admin API answers the same way.
@@ -76,8 +79,19 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
       if (config.role === 'worker' && config.store.backend === 'sqlite' && config.rollups.enabled) {
         logger.warn('role worker with store.backend sqlite: this worker counts only the events it gets, into its own database; use store.backend postgres for one set of counts (docs/scaling.md)');
       }
-      if (config.rollups.enabled) rollups = await startRollups(log, deps.store.rollups, config.rollups, logger.child({ component: 'rollups' }), { claims });
-      if (config.identity.enabled) identity = await startIdentity(log, deps.identityStore, config.identity, logger.child({ component: 'identity' }), metrics);
+      if (onCountingThread(config) && (config.rollups.enabled || config.identity.enabled)) {
+        counting = await CountingThread.start({
+          log: deps.embedded,
+          nice: config.counting_thread.nice,
+          rollups: config.rollups.enabled ? config.rollups : null,
+          identity: config.identity.enabled ? config.identity : null,
+          logger,
+          telemetry: metrics,
+        });
+      } else {
+        if (config.rollups.enabled) rollups = await startRollups(log, deps.store.rollups, config.rollups, logger.child({ component: 'rollups' }), { claims });
+        if (config.identity.enabled) identity = await startIdentity(log, deps.identityStore, config.identity, logger.child({ component: 'identity' }), metrics);
+      }
       if (config.change_capture.length > 0) {
         // Loaded only when configured: the replication client and its pg driver are memory an embedded server never uses.
         const { ChangeCapture } = await import('../sources/cdc/change-capture.js');
@@ -92,7 +106,16 @@ export async function startConsumers(deps: ConsumerDeps): Promise<Consumers> {
     await stop();
     throw err;
   }
-  return { pipeline, functions, rollups, identity, captures, stop };
+  return { pipeline, functions, rollups: counting?.rollups ?? rollups, identity: counting?.identity ?? identity, captures, stop };
+}
+
+/**
+ * The counting thread reads the log from the embedded database and writes to it: only when both the log and the
+ * store are there. With NATS or PostgreSQL the consumers stay on this thread (their clients are asynchronous, and
+ * a worker process is how that deployment spreads the load: docs/scaling.md).
+ */
+function onCountingThread(config: Readonly<SluiceConfig>): boolean {
+  return config.counting_thread.enabled && config.log.backend === 'sqlite' && config.store.backend === 'sqlite';
 }
 
 async function declareConsumers(log: Log, config: Readonly<SluiceConfig>, destinations: readonly DestinationEntry[]): Promise<void> {

@@ -96,7 +96,7 @@ export class IdentityConsumer {
     if (fresh.length > 0) {
       const all: IdentityFacts[] = [];
       let blocked = 0;
-      // In slices, as the rollups fold theirs: this runs on the thread that answers HTTP requests.
+      // In slices, as the rollups fold theirs: this may run on the thread that answers HTTP requests.
       await forEachInSlices(fresh, (d) => {
         const f = identityFacts(d.event, this.blocked);
         if (f === null) return;

@@ -1,6 +1,6 @@
-// In-process consumers (rollups, identity) run on the thread that answers HTTP requests. Folding a whole batch
-// (up to max_batch_events, 1,000 by default) in one piece held requests for ~10 ms: the ingest p99 at half load.
-// They read and fold it in slices and let the event loop run between them.
+// In-process consumers (rollups, identity: with NATS or PostgreSQL, or with counting_thread off) run on the thread that
+// answers HTTP requests. Folding a whole batch (up to max_batch_events, 1,000 by default) in one piece held requests
+// for ~10 ms: the ingest p99 at half load. They read and fold it in slices and let the event loop run between them.
 import type { Consumer, Delivery, ReadOptions } from './log.js';
 
 /** Events handled between two yields: about 2 ms of consumer work. */

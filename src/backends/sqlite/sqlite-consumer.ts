@@ -1,5 +1,6 @@
-// A consumer of the SQLite log: reads through the main thread's read connection (WAL readers never block the
-// writer) and writes its cursor, retries and dead letters through the writer, in the same group commits as appends.
+// A consumer of the SQLite log: reads through a read connection of its thread (the main thread's, or the counting
+// thread's: WAL readers never block the writer) and writes its cursor, retries and dead letters through the writer,
+// in the same group commits as appends.
 import type Database from 'better-sqlite3';
 import type { LoggedEvent } from '../../core/event.js';
 import { CursorTracker } from '../../log/cursor-tracker.js';
@@ -32,8 +33,8 @@ export class SqliteConsumer implements Consumer {
     readonly name: string,
     cursor: number,
     db: Database.Database,
-    private readonly writer: WriterClient,
-    private readonly wakeup: Wakeup,
+    private readonly writer: Pick<WriterClient, 'submit'>,
+    private readonly wakeup: Pick<Wakeup, 'wait' | 'notify'>,
     private readonly isOpen: () => boolean,
   ) {
     this.tracker = new CursorTracker(cursor);

@@ -14,6 +14,7 @@ import { spawnWorker } from './spawn-worker.js';
 import { type ExtensionOp, WRITER_EXTENSIONS } from './writer-extensions.js';
 import { SqliteConsumer, toLoggedEvent } from './sqlite-consumer.js';
 import { type CommitObserver, WriterClient, type WriterLimits } from './writer-client.js';
+import type { WriteOp } from './writer-protocol.js';
 
 export interface SqliteLogOptions extends LogSettings, WriterLimits {
   path: string;
@@ -31,6 +32,8 @@ export class SqliteLog implements Log, RejectLog {
   private readonly db: Database.Database;
   private readonly writer: WriterClient;
   private readonly wakeup = new Wakeup();
+  /** Told of every append that stored something (the counting thread waits on it). */
+  private readonly appendListeners = new Set<() => void>();
   private readonly consumers = new Map<string, SqliteConsumer>();
   private pendingRejects = 0;
   private readonly checkpointer: Worker;
@@ -66,7 +69,10 @@ export class SqliteLog implements Log, RejectLog {
     const seqs = (await this.writer.submit({ k: 'append', packed: packRecords(records) }, bytes, records.length)) as (number | null)[];
     let stored = 0;
     for (const s of seqs) if (s !== null) stored++;
-    if (stored > 0) this.wakeup.notify();
+    if (stored > 0) {
+      this.wakeup.notify();
+      for (const listener of this.appendListeners) listener();
+    }
     return { seqs, stored, duplicates: seqs.length - stored };
   }
 
@@ -95,9 +101,23 @@ export class SqliteLog implements Log, RejectLog {
     return this.db;
   }
 
-  /** Runs an extension's write in the next group commit; resolves with its handler's result once durable. */
-  submit(op: ExtensionOp): Promise<unknown> {
+  /**
+   * Runs a write in the next group commit; resolves with its handler's result once durable. Extensions' stores use
+   * it, and the counting thread sends its consumers' writes (cursors included) through it.
+   */
+  submit(op: ExtensionOp | WriteOp): Promise<unknown> {
     return this.writer.submit(op);
+  }
+
+  /** Calls `listener` after every append that stored something; returns what stops it. */
+  onAppend(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  /** The database file, for threads that open their own read connection to it. */
+  get path(): string {
+    return this.opts.path;
   }
 
   async getState(key: string): Promise<string | undefined> {
