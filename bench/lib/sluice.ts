@@ -1,6 +1,6 @@
 // Starts the built Sluice (dist/cli/main.js), as an operator would, on the server core with a fresh data dir under
 // /tmp and a config that names a known write key.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,10 +8,17 @@ import { SERVER_CPU, type Server, startServer } from './proc.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 /**
- * The Node flags the `sluice` command's shebang passes (src/cli/main.ts: none), so `node MAIN` runs as `sluice` does.
- * BENCH_NODE_FLAGS (space-separated) replaces them for an experiment, e.g. BENCH_NODE_FLAGS=--max-semi-space-size=4.
+ * The Node flags the `sluice` command's shebang passes (first line of src/cli/main.ts: `#!/usr/bin/env -S node
+ * --max-old-space-size=1024`), so `node MAIN` runs as `sluice` does. BENCH_NODE_FLAGS (space-separated) replaces
+ * them for an experiment, e.g. BENCH_NODE_FLAGS=--max-semi-space-size=4.
  */
-export const SLUICE_NODE_FLAGS: string[] = process.env.BENCH_NODE_FLAGS === undefined ? [] : process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
+export const SLUICE_NODE_FLAGS: string[] = (process.env.BENCH_NODE_FLAGS ?? shebangFlags()).split(' ').filter(Boolean);
+
+function shebangFlags(): string {
+  const first = readFileSync(fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)), 'utf8').split('\n', 1)[0]!;
+  const m = /^#!.*\bnode\b(.*)$/.exec(first);
+  return m?.[1]?.trim() ?? '';
+}
 export const WRITE_KEY = 'bench-write-key-0001';
 /** HTTP Basic with the write key as username and an empty password, as Segment's SDKs send it. */
 export const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;

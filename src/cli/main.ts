@@ -1,4 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=1024
+// A 1 GB heap limit, far above what the server holds alive (tens of MB: every queue in it is bounded), because V8 sizes
+// its old generation from the limit: with the default (4 GB here) it let it grow to 4× what survived the last full
+// collection, ~90 MB of mostly garbage under 1,000 connections; with 1 GB it grows by ~1.6× (ad-hoc: 30–40 MB, and
+// RSS under single-call overload ~265 → ~200 MB, BENCHMARKS.md). A larger limit: node --max-old-space-size=N
+// $(which sluice) start (a command-line flag wins over NODE_OPTIONS, so NODE_OPTIONS cannot raise it).
 // V8's default young generation (16 MB semi-spaces). A 64 MB one (`--max-semi-space-size=64`) cut a destination
 // runner's CPU per event by ~15% but added ~100 MB of resident memory under batch ingest, which must stay under
 // 256 MB under overload (BENCHMARKS.md, 2026-12-03): delivery meets its targets twice over without it, so it is the

@@ -75,7 +75,7 @@ const logger = {
 
 lowerPriority(init.nice);
 const db = new Database(init.path);
-configure(db, CACHE_KIB.reader);
+configure(db, CACHE_KIB.counting);
 const wakeup = new ThreadWakeup();
 const st = {
   cursor: db.prepare('SELECT cursor FROM consumers WHERE name = ?').pluck(),

@@ -81,11 +81,12 @@ export function migrate(db: Database.Database): void {
 
 /**
  * Page cache per connection, in KiB. SQLite keeps every page a connection touched until its cache is full, so each
- * connection's cache is resident memory after a few minutes of ingest. Only the reader (consumers and the query API)
- * reads the same pages again; the writer appends to the end of the log and the checkpointer copies pages through, so
- * a large cache there only held 32 MB each of pages never read again (RSS under load, BENCHMARKS.md).
+ * connection's cache is resident memory after a few minutes of ingest. Only the reader (destinations and the query
+ * API) reads the same pages again; the writer appends to the end of the log, the checkpointer copies pages through and
+ * the counting thread reads each new event once, so a large cache there only held 32 MB each of pages never read
+ * again (RSS under load, BENCHMARKS.md).
  */
-export const CACHE_KIB = { reader: 32_000, writer: 4_000, checkpointer: 1_000 } as const;
+export const CACHE_KIB = { reader: 32_000, writer: 4_000, checkpointer: 1_000, counting: 4_000 } as const;
 
 /** Pragmas for every connection: WAL so readers never block the writer. */
 export function configure(db: Database.Database, cacheKib: number): void {

@@ -1,12 +1,12 @@
 // Starts one of this folder's worker threads. Under tsx (tests, dev) the module is TypeScript and Node 20 does not
 // carry the parent's --import loader into workers, so tsx is registered in the worker first; compiled, the .js file
 // is loaded directly.
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 
-export function spawnWorker(name: string, workerData: unknown): Worker {
+export function spawnWorker(name: string, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const url = new URL(`./${name}${ext}`, import.meta.url);
   return ext === '.ts'
-    ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData })
-    : new Worker(url, { workerData });
+    ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData, ...(resourceLimits ? { resourceLimits } : {}) })
+    : new Worker(url, { workerData, ...(resourceLimits ? { resourceLimits } : {}) });
 }
