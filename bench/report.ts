@@ -148,6 +148,7 @@ export function buildRows(a: AllResults): Row[] {
       target: '',
       result: '',
     },
+    countsRow('Single', a.single.countsAfterCapacity),
     {
       measure: `Batch of ${a.batchItems} (~22 KB): events/s`,
       sluice: `${n(batchEvents)} events/s (${n(batch.rps)} req/s; runs ${a.batch.capacity.rpsRuns.map((x) => n(x * a.batchItems)).join(', ')})`,
@@ -172,6 +173,7 @@ export function buildRows(a: AllResults): Row[] {
       target: '',
       result: '',
     },
+    countsRow('Batch', a.batch.countsAfterCapacity),
     {
       measure: `Single at 50% capacity (${n(sh.rate)} req/s, open loop): p99 (max)`,
       sluice: `${ms(sh.median.latencyMs.p99)} ms (max ${ms(sh.median.latencyMs.max)}); runs p99 ${sh.p99Runs.map(ms).join(', ')}`,
@@ -194,6 +196,18 @@ export function buildRows(a: AllResults): Row[] {
     ...overloadConns('Overload, batch', a.batch),
   );
   return rows;
+}
+
+/** The rollups' lag when the capacity runs ended: ingest's figures include no counting debt only when it is 0. */
+function countsRow(kind: string, c: { lag: number; caughtUpMs: number | null } | undefined): Row {
+  return {
+    measure: `${kind}: counts behind the log after the capacity runs (counting thread)`,
+    sluice: c === undefined ? 'not measured' : `${n(c.lag)} events; caught up in ${c.caughtUpMs === null ? 'more than 120 s' : `${(c.caughtUpMs / 1000).toFixed(1)} s`}`,
+    ceiling: '',
+    ratio: '',
+    target: '',
+    result: '',
+  };
 }
 
 /** The delivery rows: each destination's events/s beside its ceiling, then latency and the backlog drain. */

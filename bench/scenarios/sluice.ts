@@ -2,6 +2,7 @@
 // capacity (closed loop), latency at half that capacity (open loop), then overload at twice it over 1,000 sockets
 // (open loop) and 1,000 connections hammering closed loop, with the server's RSS sampled throughout.
 import { rmSync } from 'node:fs';
+import { COUNTS_ADMIN_TOKEN, countsCatchUpMs, countsLag } from '../lib/counts-lag.js';
 import { runOpenLoop, type OpenLoopResult } from '../lib/open-loop.js';
 import { sampleRss } from '../lib/proc.js';
 import { AUTH, startSluice } from '../lib/sluice.js';
@@ -27,6 +28,8 @@ export interface SluiceResults {
   bareOverConns: { server: string; rps: number; runs: number[] };
   /** RSS right after start, before any load. */
   idleRssMb: number;
+  /** Events the rollups had not counted when the capacity runs ended, and how long they took to catch up (null: not in 120 s). */
+  countsAfterCapacity: { lag: number; caughtUpMs: number | null };
 }
 
 function summarize(samples: number[]): Rss {
@@ -36,12 +39,14 @@ function summarize(samples: number[]): Rss {
 
 export async function runSluice(kind: 'single' | 'batch', template: string): Promise<SluiceResults> {
   const bareOverConns = await bareOverConnections(template, kind === 'single' ? '/v1/track' : '/v1/batch', kind === 'batch');
-  const server = await startSluice();
+  const server = await startSluice({ admin_token: COUNTS_ADMIN_TOKEN });
   const url = `${server.url}${kind === 'single' ? '/v1/track' : '/v1/batch'}`;
   const label = `Sluice ${kind}`;
   try {
     const idle = sampleRss(server.pid).stop();
     const cap = await capacity(url, template, AUTH, label, server.pid);
+    const countsAfterCapacity = { lag: await countsLag(server.url), caughtUpMs: await countsCatchUpMs(server.url, 120_000) };
+    log(`  ${label}: counts ${countsAfterCapacity.lag} events behind after the capacity runs, caught up in ${countsAfterCapacity.caughtUpMs ?? '> 120,000'} ms`);
     await settle(server.pid);
 
     const rate = cap.median.rps * HALF_LOAD;
@@ -63,6 +68,7 @@ export async function runSluice(kind: 'single' | 'batch', template: string): Pro
       ...overload,
       bareOverConns,
       idleRssMb: Math.round((idle[0] ?? NaN) * 10) / 10,
+      countsAfterCapacity,
     };
   } finally {
     await server.stop();
