@@ -107,7 +107,7 @@ export const configSchema = z.strictObject({
         .min(0)
         .max(19)
         .default(10)
-        .describe("That thread's nice value (Linux). Above 0, ingest gets the CPU first when both want it, and counts and profiles lag while it is saturated (the lag is in /v1/query/status and the profile API); 0 shares the CPU equally."),
+        .describe("That thread's nice value (Linux). Above 0, ingest gets the CPU first when both want it, and counts and profiles lag while it is saturated (the lag is in GET /api/v1/query/status and the profile API); 0 shares the CPU equally."),
     })
     .prefault({}),
   privacy: z
