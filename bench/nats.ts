@@ -22,7 +22,7 @@ import { countAsOurs, machineInfo, stallProbe, waitQuiet } from './lib/machine.j
 import { CLIENT_CPU, runPinned, SERVER_CPU, type Server, startServer } from './lib/proc.js';
 import { startSluice, type SluiceServer } from './lib/sluice.js';
 import { median, medianRun } from './lib/stats.js';
-import { disturbedRuns, log } from './scenarios/common.js';
+import { disturbedRuns, keptDisturbedWarning, log } from './scenarios/common.js';
 import { adminQuery, deleteStreams, withDatabase } from './nats/cleanup.js';
 import { drain, type DrainRun, prefill } from './nats/drain.js';
 import { interleavedCapacity, type Target } from './nats/ingest.js';
@@ -166,8 +166,8 @@ async function main(): Promise<void> {
     for (const [key, runs] of Object.entries(drains)) {
       out.push(`${labels[key]!.padEnd(52)} ${String(Math.round(median(runs.map((r) => r.eventsPerSec)))).padStart(8)}  ${runs.map((r) => Math.round(r.eventsPerSec)).join(', ').padEnd(22)} ${medianRun(runs, (r) => r.eventsPerSec).perWorker.join(' + ')}`);
     }
-    const kept = disturbedRuns.filter((d) => !d.retried);
-    if (kept.length > 0) out.push(`WARNING: runs kept although disturbed: ${kept.map((d) => `${d.label} (${d.foreignCores} cores${d.stolenCores === undefined ? '' : `, steal ${d.stolenCores}`})`).join('; ')}`);
+    const warning = keptDisturbedWarning('WARNING: runs kept although disturbed');
+    if (warning !== '') out.push(warning);
     process.stdout.write(`\n${out.join('\n')}\n`);
 
     const dir = join(ROOT, 'bench', 'results');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuBusy, machineInfo, type MachineInfo, stallProbe, waitQuiet } from './lib/machine.js';
 import { wrkAvailable } from './lib/wrk.js';
-import { disturbedRuns, log } from './scenarios/common.js';
+import { disturbedRuns, keptDisturbedWarning, log } from './scenarios/common.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -61,9 +61,9 @@ export function printPart(title: string, host: PartHost, seconds: number, extra:
   process.stdout.write(`${machine.cpuModel}, ${machine.nproc} CPUs, node ${machine.node}, disk ${machine.disk}\n`);
   process.stdout.write(`host stall probe: longest ${host.stalls.maxGapMs} ms; CPU busy before start: ${percents(host.busyStart)}\n`);
   for (const line of extra) process.stdout.write(`${line}\n`);
-  const kept = disturbedRuns.filter((d) => !d.retried);
-  process.stdout.write(`runs repeated because other processes used the CPUs: ${disturbedRuns.length - kept.length}\n`);
-  if (kept.length > 0) process.stdout.write(`WARNING: runs kept although disturbed (treat with care): ${kept.map((d) => `${d.label} (${d.foreignCores} cores${d.stolenCores === undefined ? '' : `, steal ${d.stolenCores}`})`).join('; ')}\n`);
+  process.stdout.write(`runs repeated because other processes used the CPUs: ${disturbedRuns.filter((d) => d.retried).length}\n`);
+  const warning = keptDisturbedWarning('WARNING: runs kept although disturbed (treat with care)');
+  if (warning !== '') process.stdout.write(`${warning}\n`);
   process.stdout.write(`\n${name}\n${table}\n`);
 }
 

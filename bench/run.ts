@@ -14,7 +14,7 @@ import { cpuBusy, machineInfo, stallProbe, waitQuiet } from './lib/machine.js';
 import { wrkAvailable } from './lib/wrk.js';
 import { type AllResults, buildDeliveryRows, buildRows, renderMarkdown, renderTable, type Row } from './report.js';
 import { bareAtRate, bareCapacity, sqliteCeilings } from './scenarios/ceilings.js';
-import { disturbedRuns, log } from './scenarios/common.js';
+import { disturbedRuns, keptDisturbedWarning, log } from './scenarios/common.js';
 import { type DeliveryResults, runDelivery } from './scenarios/delivery.js';
 import * as plan from './scenarios/plan.js';
 import { runSluice } from './scenarios/sluice.js';
@@ -130,9 +130,9 @@ async function main(): Promise<void> {
     const noisy = busyAtPhase.filter((p) => p.busy.some((b) => b > 0.15)).map((p) => p.phase);
     process.stdout.write(`host stall probe: longest ${stalls.maxGapMs} ms; CPU busy before start: ${busyBefore.map((b) => `${Math.round(b * 100)}%`).join(', ')}\n`);
     if (noisy.length > 0) process.stdout.write(`WARNING: other processes were using the CPUs at: ${noisy.join(', ')}; do not quote these figures\n`);
-    const kept = disturbedRuns.filter((d) => !d.retried);
-    process.stdout.write(`runs repeated because other processes used the CPUs: ${disturbedRuns.length - kept.length}\n`);
-    if (kept.length > 0) process.stdout.write(`WARNING: runs kept although disturbed (treat with care): ${kept.map((d) => `${d.label} (${d.foreignCores} cores${d.stolenCores === undefined ? '' : `, steal ${d.stolenCores}`})`).join('; ')}\n`);
+    process.stdout.write(`runs repeated because other processes used the CPUs: ${disturbedRuns.filter((d) => d.retried).length}\n`);
+    const warning = keptDisturbedWarning('WARNING: runs kept although disturbed (treat with care)');
+    if (warning !== '') process.stdout.write(`${warning}\n`);
     if (ingest !== undefined) process.stdout.write(`\nIngest\n${renderTable(ingest.rows)}\n`);
     if (delivery !== undefined) process.stdout.write(`\nDelivery\n${renderTable(delivery.rows)}\n`);
 

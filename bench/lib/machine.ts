@@ -138,10 +138,6 @@ function ourTicks(): number {
 }
 
 /**
- * Measures CPU used by processes that are not part of the benchmark while a run is going, in cores (0.3 = 30% of
- * one core). A test suite started by someone else mid-run shows up here, so that run can be repeated.
- */
-/**
  * CPU time the hypervisor gave other guests while this one wanted it (the "steal" column of /proc/stat, all CPUs),
  * in cores, from now until stop(). A VM host that is oversubscribed slows every thread of the benchmark alike, which
  * no process-level measure here can see.
@@ -162,6 +158,10 @@ function stealTicks(): number {
   return Number(line.trim().split(/\s+/)[8] ?? 0); // cpu user nice system idle iowait irq softirq steal
 }
 
+/**
+ * Measures CPU used by processes that are not part of the benchmark while a run is going, in cores (0.3 = 30% of
+ * one core). A test suite started by someone else mid-run shows up here, so that run can be repeated.
+ */
 export function foreignCpu(): { stop(): number } {
   const t0 = performance.now();
   const busy0 = busyTicks();

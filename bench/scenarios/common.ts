@@ -23,6 +23,13 @@ export interface Capacity {
 /** Every run that other processes disturbed, kept or thrown away, for the record. */
 export const disturbedRuns: { label: string; foreignCores: number; stolenCores?: number; retried: boolean }[] = [];
 
+/** The runs kept although disturbed, as the warning line every part prints; empty when there are none. */
+export function keptDisturbedWarning(prefix: string): string {
+  const kept = disturbedRuns.filter((d) => !d.retried);
+  if (kept.length === 0) return '';
+  return `${prefix}: ${kept.map((d) => `${d.label} (${d.foreignCores} cores${d.stolenCores === undefined ? '' : `, steal ${d.stolenCores}`})`).join('; ')}`;
+}
+
 export function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }

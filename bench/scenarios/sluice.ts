@@ -38,9 +38,10 @@ function summarize(samples: number[]): Rss {
 }
 
 export async function runSluice(kind: 'single' | 'batch', template: string): Promise<SluiceResults> {
-  const bareOverConns = await bareOverConnections(template, kind === 'single' ? '/v1/track' : '/v1/batch', kind === 'batch');
+  const path = kind === 'single' ? '/v1/track' : '/v1/batch';
+  const bareOverConns = await bareOverConnections(template, path, kind === 'batch');
   const server = await startSluice({ admin_token: COUNTS_ADMIN_TOKEN });
-  const url = `${server.url}${kind === 'single' ? '/v1/track' : '/v1/batch'}`;
+  const url = `${server.url}${path}`;
   const label = `Sluice ${kind}`;
   try {
     const idle = sampleRss(server.pid).stop();

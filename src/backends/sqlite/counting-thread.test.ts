@@ -73,11 +73,24 @@ test('the counting thread counts and stitches appended events at its nice value,
     assert.deepEqual([profile.userIds, profile.anonymousIds], [['u1'], ['a1']]);
     assert.equal(merges.blocked, 1, "the blocked anonymousId is counted in the main thread's metrics");
 
+    // Idle, the thread has said so; the next append wakes it rather than leaving it to its 1 s poll.
+    const sent: string[] = [];
+    const t = thread as unknown as { send(m: { k: string }): void };
+    const send = t.send.bind(thread);
+    t.send = (m) => {
+      sent.push(m.k);
+      send(m);
+    };
+    await track('u1', 'a1');
+    await eventually('the rollups to count the woken event', async () => ((await thread.rollups!.status()).position === 4 ? true : undefined));
+    assert.ok(sent.includes('wake'), `the append sent a wake (sent: ${sent.join(', ')})`);
+    t.send = send;
+
     // Killed from outside (as a crash would): it is started again and counts on from its stored position.
     const worker = (thread as unknown as { worker: Worker }).worker;
     await worker.terminate();
     await track('u3', 'a3');
-    await eventually('the restarted thread to count the 4th event', async () => ((await thread.rollups!.status().catch(() => undefined))?.position === 4 ? true : undefined));
+    await eventually('the restarted thread to count the 5th event', async () => ((await thread.rollups!.status().catch(() => undefined))?.position === 5 ? true : undefined));
     assert.ok(logged.some((l) => l.level === 'error' && l.msg === 'the counting thread exited; starting it again'), 'the exit is logged');
     assert.equal((await thread.identity!.status()).lag, 0);
   } finally {
