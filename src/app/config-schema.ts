@@ -29,7 +29,7 @@ export const configSchema = z.strictObject({
       shutdown_timeout_ms: z.number().int().positive().default(10_000).describe('How long a graceful shutdown may take before exit.'),
       max_event_loop_lag_ms: z.number().int().positive().default(100).describe('Past this event-loop lag (two 10 ms ticks in a row) the CPU is over capacity: requests to the collecting endpoints (tracking API, CloudEvents, webhooks) get 429 with Retry-After, unread, until it recovers.'),
       max_inflight_requests: z.number().int().positive().default(256).describe('Requests to the collecting endpoints (tracking API, CloudEvents, webhooks) being read, parsed or awaiting their commit, at most; past it new ones get 429 with Retry-After, unread.'),
-      max_inflight_body_bytes: z.number().int().positive().default(4 * 1024 * 1024).describe("Body bytes (Content-Length) of those requests, at most; past it new ones get 429, unread. Bounds the memory that waiting requests hold: their parsed events take several times their body size."),
+      max_inflight_body_bytes: z.number().int().positive().default(2 * 1024 * 1024).describe("Body bytes (Content-Length) of those requests, at most; past it new ones get 429, unread. Bounds the memory that waiting requests hold: their parsed events take several times their body size. 2 MB is ~90 batches of 50 events in flight, more than one core can parse while the last commit lands."),
     })
     .prefault({}),
   role: z
@@ -106,8 +106,8 @@ export const configSchema = z.strictObject({
         .int()
         .min(0)
         .max(19)
-        .default(10)
-        .describe("That thread's nice value (Linux). Above 0, ingest gets the CPU first when both want it, and counts and profiles lag while it is saturated (the lag is in GET /api/v1/query/status and the profile API); 0 shares the CPU equally."),
+        .default(19)
+        .describe("That thread's nice value (Linux). Above 0, ingest gets the CPU first when both want it, and counts and profiles lag while it is saturated (the lag is in GET /api/v1/query/status and the profile API); 19 (the default) gives counting about what ingest leaves idle, 10 about a tenth of a saturated core, 0 an equal share."),
     })
     .prefault({}),
   privacy: z
