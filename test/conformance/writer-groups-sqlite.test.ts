@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { SqliteLog } from '../../src/backends/sqlite/sqlite-log.js';
 
-function record(id: string): { source: string; messageId: string; type: string; receivedAt: number; body: string } {
-  return { source: 'web', messageId: id, type: 'track', receivedAt: Date.now(), body: '{}' };
+function record(id: string, body = '{}'): { source: string; messageId: string; type: string; receivedAt: number; body: string } {
+  return { source: 'web', messageId: id, type: 'track', receivedAt: Date.now(), body };
 }
 
 test('under appends, a write without one waits for the next append and commits with it; alone, it commits at once', async (t) => {
@@ -38,4 +38,53 @@ test('under appends, a write without one waits for the next append and commits w
   await log.setState('k', 'w');
   assert.deepEqual(groups, [{ ops: 1, rows: 0 }]);
   assert.ok(performance.now() - started < 1_000, 'committed without waiting for an append that does not come');
+});
+
+test("the appends of one group commit together, each answered with its own records' positions, duplicates across them included", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-groups-'));
+  const groups: { ops: number; rows: number }[] = [];
+  const log = new SqliteLog({
+    path: join(dir, 'sluice.db'), dedupe_window_ms: 60_000, retention_ms: 60_000, keep_rejects: 1000, maxRowsPerCommit: 10_000, maxQueuedBytes: 1 << 20,
+    onCommit: ({ ops, rows }) => groups.push({ ops, rows }),
+  });
+  t.after(async () => {
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await log.append([record('first')]);
+  groups.length = 0;
+
+  // Issued in the same turn of the event loop: one group. 'x' repeats in the second and third requests and 'first'
+  // repeats an earlier commit; a state write rides along between them.
+  const [a, state, b, c] = await Promise.all([
+    log.append([record('a1'), record('a2')]),
+    log.setState('k', 'v'),
+    log.append([record('x'), record('first'), record('b2')]),
+    log.append([record('x'), record('c2')]),
+  ]);
+  assert.deepEqual(groups, [{ ops: 4, rows: 7 }], 'one commit for the three appends and the state write');
+  assert.equal(state, undefined);
+  assert.deepEqual(a, { seqs: [2, 3], stored: 2, duplicates: 0 });
+  assert.deepEqual(b, { seqs: [4, null, 5], stored: 2, duplicates: 1 });
+  assert.deepEqual(c, { seqs: [null, 6], stored: 1, duplicates: 1 });
+
+  // Appends too large to travel as one op (the writer client packs up to 64 K body characters per op): still one
+  // commit, each answered with its own positions, a duplicate across two ops found.
+  groups.length = 0;
+  const big = JSON.stringify({ pad: 'p'.repeat(40_000) });
+  const [d, e, f] = await Promise.all([
+    log.append([record('d1', big), record('d2')]),
+    log.append([record('e1', big), record('d1', big)]),
+    log.append([record('f1'), record('e1')]),
+  ]);
+  assert.deepEqual(groups, [{ ops: 3, rows: 6 }]);
+  assert.deepEqual(d, { seqs: [7, 8], stored: 2, duplicates: 0 });
+  assert.deepEqual(e, { seqs: [9, null], stored: 1, duplicates: 1 });
+  assert.deepEqual(f, { seqs: [10, null], stored: 1, duplicates: 1 });
+
+  const consumer = await log.consumer('check');
+  const read = await consumer.read(100);
+  assert.deepEqual(read.map((d) => [d.event.seq, d.event.messageId]), [[1, 'first'], [2, 'a1'], [3, 'a2'], [4, 'x'], [5, 'b2'], [6, 'c2'], [7, 'd1'], [8, 'd2'], [9, 'e1'], [10, 'f1']]);
+  assert.equal(read.find((x) => x.event.messageId === 'e1')?.event.body, big);
+  assert.equal(await log.getState('k'), 'v');
 });

@@ -1,9 +1,9 @@
 // Append records packed for the trip to the writer thread. postMessage copies a message with the structured-clone
 // algorithm, which walks every object and every string: 50-event batches sent as record objects cost 4.6 µs per
 // record through a MessageChannel, 1.6 µs packed into one string and one array of numbers (pinned microbenchmark,
-// 25 appends per message as the writer client sends them). A lone record costs the same either way (~3 µs); a
-// Uint32Array would save a little more on batches but costs ~1 µs more per append to allocate and clone. The writer
-// reads each field back as a slice of the string, which V8 makes without copying.
+// 25 appends per message). A Uint32Array would save a little more but costs more to allocate per message. The writer
+// client packs all the appends of a group commit into one (writer-client.ts). The writer reads each field back as a
+// slice of the string, which V8 makes without copying.
 import type { LogRecord } from '../../core/event.js';
 
 export interface PackedRecords {

@@ -9,7 +9,6 @@ import { Wakeup } from '../../log/wakeup.js';
 import type { RejectEntry, RejectLog, RejectQuery } from '../../sources/reject-log.js';
 import { type EventCounts, eventCounts } from './event-holes.js';
 import { CACHE_KIB, configure, migrate } from './schema.js';
-import { packRecords } from './packed-records.js';
 import { spawnWorker } from './spawn-worker.js';
 import { type ExtensionOp, WRITER_EXTENSIONS } from './writer-extensions.js';
 import { SqliteConsumer, toLoggedEvent } from './sqlite-consumer.js';
@@ -66,7 +65,7 @@ export class SqliteLog implements Log, RejectLog {
   async append(records: readonly LogRecord[]): Promise<AppendResult> {
     let bytes = 0;
     for (const r of records) bytes += r.body.length;
-    const seqs = (await this.writer.submit({ k: 'append', packed: packRecords(records) }, bytes, records.length)) as (number | null)[];
+    const seqs = await this.writer.append(records, bytes);
     let stored = 0;
     for (const s of seqs) if (s !== null) stored++;
     if (stored > 0) {
