@@ -4,14 +4,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { SqliteLog } from '../../src/backends/sqlite/sqlite-log.js';
 
 function record(id: string, body = '{}'): { source: string; messageId: string; type: string; receivedAt: number; body: string } {
   return { source: 'web', messageId: id, type: 'track', receivedAt: Date.now(), body };
 }
 
-test('under appends, a write without one waits for the next append and commits with it; alone, it commits at once', async (t) => {
+/** A log in a fresh directory, removed after the test, that records each commit's writes and rows in `groups`. */
+function openLog(t: TestContext): { log: SqliteLog; groups: { ops: number; rows: number }[] } {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-groups-'));
   const groups: { ops: number; rows: number }[] = [];
   const log = new SqliteLog({
@@ -22,6 +23,11 @@ test('under appends, a write without one waits for the next append and commits w
     await log.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  return { log, groups };
+}
+
+test('under appends, a write without one waits for the next append and commits with it; alone, it commits at once', async (t) => {
+  const { log, groups } = openLog(t);
   await log.append([record('a')]);
   groups.length = 0;
 
@@ -41,16 +47,7 @@ test('under appends, a write without one waits for the next append and commits w
 });
 
 test("the appends of one group commit together, each answered with its own records' positions, duplicates across them included", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-groups-'));
-  const groups: { ops: number; rows: number }[] = [];
-  const log = new SqliteLog({
-    path: join(dir, 'sluice.db'), dedupe_window_ms: 60_000, retention_ms: 60_000, keep_rejects: 1000, maxRowsPerCommit: 10_000, maxQueuedBytes: 1 << 20,
-    onCommit: ({ ops, rows }) => groups.push({ ops, rows }),
-  });
-  t.after(async () => {
-    await log.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { log, groups } = openLog(t);
   await log.append([record('first')]);
   groups.length = 0;
 
