@@ -1,6 +1,7 @@
 // The Log: the durable, ordered, retained record of every accepted event, read by named consumers at their own pace.
 // Every backend (SQLite embedded, NATS JetStream at scale, memory for tests) implements this and passes
 // test/conformance/log.contract.ts.
+import type { PersonIds } from '../core/names-person.js';
 import type { LogRecord, LoggedEvent } from '../core/event.js';
 
 export interface AppendResult {
@@ -91,6 +92,11 @@ export interface Log {
   eventsAt(seqs: readonly number[]): Promise<LoggedEvent[]>;
   /** Deletes the events at these positions (deleting a person, docs/privacy.md); returns how many it held. */
   deleteEvents(seqs: readonly number[]): Promise<number>;
+  /**
+   * Erases the dead letters, of every consumer, whose event names one of these ids (deleting a person: a dead letter
+   * keeps the whole event, and may outlive the event's retention); returns how many it erased.
+   */
+  deleteDeadLettersNaming(ids: PersonIds): Promise<number>;
   /** Drops events older than the retention that every consumer has read past. Returns how many it dropped. */
   prune(now?: number): Promise<number>;
   stats(): Promise<LogStats>;

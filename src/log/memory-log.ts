@@ -1,4 +1,5 @@
 // An in-memory Log for unit tests of consumers. Same contract as the durable backends, minus durability.
+import { namesPerson, type PersonIds } from '../core/names-person.js';
 import type { LogRecord, LoggedEvent } from '../core/event.js';
 import { CursorTracker } from './cursor-tracker.js';
 import type { AppendResult, Consumer, ConsumerOptions, DeadLetter, Delivery, Log, LogSettings, LogStats, ReadOptions } from './log.js';
@@ -188,6 +189,17 @@ export class MemoryLog implements Log {
     const before = this.events.length;
     this.events = this.events.filter((e) => !gone.has(e.seq));
     return before - this.events.length;
+  }
+
+  async deleteDeadLettersNaming(ids: PersonIds): Promise<number> {
+    let n = 0;
+    for (const c of this.consumers.values()) {
+      const kept = c.dead.filter((x) => !namesPerson(x.event.body, ids));
+      n += c.dead.length - kept.length;
+      c.dead.length = 0;
+      c.dead.push(...kept);
+    }
+    return n;
   }
 
   async prune(now = Date.now()): Promise<number> {

@@ -851,6 +851,25 @@ export function runLogContract(name: string, factory: LogFactory): void {
         assert.equal(await c.removeDeadLetters([page1[0]!.id]), 0, 'removing twice removes nothing');
       });
 
+      it("deleteDeadLettersNaming erases every consumer's dead letters of a person's events, and only those", async (t) => {
+        const { log } = await open(t);
+        const person = (ids: Record<string, string>): LogRecord => {
+          const r = rec();
+          return { ...r, body: JSON.stringify({ ...(JSON.parse(r.body) as object), ...ids }) };
+        };
+        await log.append([person({ userId: 'u-ada' }), person({ anonymousId: 'a-ada' }), person({ previousId: 'a-ada', userId: 'u-new' }), person({ userId: 'u-bob' })]);
+        const c1 = await log.consumer('c1');
+        const c2 = await log.consumer('c2');
+        for (const c of [c1, c2]) for (const d of await drain(c)) await c.deadLetter(d, 'refused');
+        assert.equal(await log.deleteDeadLettersNaming({ userIds: ['u-ada'], anonymousIds: ['a-ada'] }), 6, 'three letters in each of two consumers');
+        for (const c of [c1, c2]) {
+          const left = await c.deadLetters(100);
+          assert.deepEqual(left.map((x) => (JSON.parse(x.event.body) as { userId?: string }).userId), ['u-bob'], 'only the other person is left');
+          assert.equal(await c.deadLetterCount(), 1);
+        }
+        assert.equal(await log.deleteDeadLettersNaming({ userIds: ['u-ada'], anonymousIds: ['a-ada'] }), 0, 'erased before: nothing more');
+      });
+
       it('retrying counts events awaiting a retry', async (t) => {
         const { log } = await open(t);
         await log.append(recs(3));

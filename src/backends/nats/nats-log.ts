@@ -7,6 +7,7 @@ import { DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManage
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { LogRecord, LoggedEvent } from '../../core/event.js';
 import { SluiceError } from '../../core/errors.js';
+import { namesPerson, type PersonIds } from '../../core/names-person.js';
 import type { AppendResult, Consumer, ConsumerOptions, Log, LogSettings, LogStats } from '../../log/log.js';
 import { ackFloor } from './consumer-state.js';
 import { BatchPublisher } from './batch-publisher.js';
@@ -214,6 +215,26 @@ export class NatsLog implements Log {
       } catch (err) {
         // Not there (purged by retention, or deleted before): nothing to delete. Anything else is a failure.
         if ((await this.jsm.streams.getMessage(this.names.events, { seq })) !== null) throw err;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Reads the whole dead-letter stream (every consumer's), SCAN_PARALLEL messages at a time, and erases the letters
+   * whose event names the person: dead letters are few and a deletion is rare, so no index of them by id is kept.
+   */
+  async deleteDeadLettersNaming(ids: PersonIds): Promise<number> {
+    const s = (await this.jsm.streams.info(this.names.dead)).state;
+    if (s.messages === 0) return 0;
+    const decoder = new TextDecoder();
+    let n = 0;
+    for (let from = s.first_seq; from <= s.last_seq; from += SCAN_PARALLEL) {
+      const positions = Array.from({ length: Math.min(SCAN_PARALLEL, s.last_seq - from + 1) }, (_, i) => from + i);
+      const got = await Promise.all(positions.map((seq) => this.jsm.streams.getMessage(this.names.dead, { seq }).catch(() => null)));
+      for (const m of got) {
+        if (m === null || !namesPerson((JSON.parse(decoder.decode(m.data)) as { event: LoggedEvent }).event.body, ids)) continue;
+        if (await this.jsm.streams.deleteMessage(this.names.dead, m.seq, true)) n++;
       }
     }
     return n;

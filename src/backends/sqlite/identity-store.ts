@@ -18,7 +18,7 @@ interface ProfileRow {
 
 /** The log when it is not the host database's `events` table (log.backend nats). */
 export interface LogElsewhere {
-  log: Pick<Log, 'eventsAt' | 'scan' | 'deleteEvents'>;
+  log: Pick<Log, 'eventsAt' | 'scan' | 'deleteEvents' | 'deleteDeadLettersNaming'>;
   /** The suppression hashes' salt (privacy.salt), to recognise a deleted person's ids in what the stream still holds. */
   salt: string;
 }
@@ -100,9 +100,10 @@ export class SqliteIdentityStore implements IdentityStore {
     if (p === null) return null;
     const indexed = [...p.userIds.map((u) => `u:${u}`), ...p.anonymousIds.map((a) => `a:${a}`)].flatMap((k) => this.st.indexed.all(k) as number[]);
     const events = await eventsOfPerson(this.elsewhere.log, p, indexed, await this.position());
+    const deadLetters = await this.elsewhere.log.deleteDeadLettersNaming(p);
     const deleted = await this.elsewhere.log.deleteEvents(events.map((e) => e.seq));
     const result = (await this.write({ k: 'identity:forget', id, opts, elsewhere: events })) as ForgetResult | null;
-    return result === null ? null : { ...result, events: result.events + deleted };
+    return result === null ? null : { ...result, events: result.events + deleted, deadLetters: result.deadLetters + deadLetters };
   }
 
   async suppressedHashes(): Promise<string[]> {

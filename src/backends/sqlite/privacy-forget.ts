@@ -11,7 +11,7 @@ import { uncount } from './rollup-uncount.js';
 export const IDENTITY_POSITION_NAME = 'identity';
 
 /** SQL matching a stored body that names one of the ids; `?` lists are filled by `args`. */
-function namesIds(column: string, userIds: readonly string[], anonymousIds: readonly string[]): { sql: string; args: string[] } {
+export function namesIds(column: string, userIds: readonly string[], anonymousIds: readonly string[]): { sql: string; args: string[] } {
   const list = (n: number): string => new Array(n).fill('?').join(', ');
   const all = [...userIds, ...anonymousIds];
   const sql = `json_valid(${column}) AND (json_extract(${column}, '$.userId') IN (${list(userIds.length)})

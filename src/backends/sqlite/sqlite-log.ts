@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { LogRecord, LoggedEvent } from '../../core/event.js';
+import type { PersonIds } from '../../core/names-person.js';
 import type { AppendResult, Consumer, ConsumerOptions, Log, LogSettings, LogStats } from '../../log/log.js';
 import { Wakeup } from '../../log/wakeup.js';
 import type { RejectEntry, RejectLog, RejectQuery } from '../../sources/reject-log.js';
@@ -137,6 +138,10 @@ export class SqliteLog implements Log, RejectLog {
 
   async deleteEvents(seqs: readonly number[]): Promise<number> {
     return (await this.writer.submit({ k: 'deleteEvents', seqs })) as number;
+  }
+
+  async deleteDeadLettersNaming(ids: PersonIds): Promise<number> {
+    return (await this.writer.submit({ k: 'deleteDeadLettersNaming', userIds: ids.userIds, anonymousIds: ids.anonymousIds })) as number;
   }
 
   async prune(now = Date.now()): Promise<number> {

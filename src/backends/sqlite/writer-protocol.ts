@@ -26,10 +26,11 @@ export type WriteOp =
   | { k: 'prune'; cutoff: number }
   | { k: 'pruneRejects'; keep: number }
   | { k: 'deleteEvents'; seqs: readonly number[] }
+  | { k: 'deleteDeadLettersNaming'; userIds: readonly string[]; anonymousIds: readonly string[] }
   | { k: 'pruneBelow'; bound: number }
   | ExtensionOp;
 
-/** Per op: the seqs for an append (null for a duplicate), the count for a prune, pruneRejects or deleteEvents, else null. */
+/** Per op: the seqs for an append (null for a duplicate), the count for a prune, pruneRejects, deleteEvents or deleteDeadLettersNaming, else null. */
 export type OpResult = unknown;
 
 export interface WriterInit {
