@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { SqliteLog } from '../../src/backends/sqlite/sqlite-log.js';
+import { groupOps, type Pending } from '../../src/backends/sqlite/writer-client.js';
 
 function record(id: string, body = '{}'): { source: string; messageId: string; type: string; receivedAt: number; body: string } {
   return { source: 'web', messageId: id, type: 'track', receivedAt: Date.now(), body };
@@ -84,4 +85,26 @@ test("the appends of one group commit together, each answered with its own recor
   assert.deepEqual(read.map((d) => [d.event.seq, d.event.messageId]), [[1, 'first'], [2, 'a1'], [3, 'a2'], [4, 'x'], [5, 'b2'], [6, 'c2'], [7, 'd1'], [8, 'd2'], [9, 'e1'], [10, 'f1']]);
   assert.equal(read.find((x) => x.event.messageId === 'e1')?.event.body, big);
   assert.equal(await log.getState('k'), 'v');
+});
+
+test('a group packs its appends into ops of up to 64 K body characters, appends first, and notes where each result is', () => {
+  const pending = (records: ReturnType<typeof record>[] | null, op: Pending['op'] = null): Pending => ({
+    op, records, rows: records?.length ?? 0, bytes: records?.reduce((n, r) => n + r.body.length, 0) ?? 0,
+    resultOp: -1, resultAt: 0, resolve: () => {}, reject: () => {},
+  });
+  const big = 'b'.repeat(40_000);
+  const group = [
+    pending([record('s1'), record('s2')]),
+    pending(null, { k: 'state', key: 'k', value: 'v' }),
+    pending([record('s3')]),
+    pending([record('big1', big)]),
+    pending([record('big2', big), record('s4')]),
+    pending([record('s5')]),
+  ];
+  const ops = groupOps(group);
+  const packed = ops.map((o) => (o.k === 'append' ? (o as { packed: { n: number } }).packed.n : o.k));
+  // Small appends share an op; the first 40 K one still fits the first op; the second starts a new one, and s5 rides
+  // with it; the state write comes after the appends.
+  assert.deepEqual(packed, [4, 3, 'state']);
+  assert.deepEqual(group.map((p) => [p.resultOp, p.resultAt]), [[0, 0], [2, 0], [0, 2], [0, 3], [1, 0], [1, 2]]);
 });

@@ -223,6 +223,8 @@ export class NatsLog implements Log {
   /**
    * Reads the whole dead-letter stream (every consumer's), SCAN_PARALLEL messages at a time, and erases the letters
    * whose event names the person: dead letters are few and a deletion is rare, so no index of them by id is kept.
+   * A position with no message (removed or erased before) reads as null; any other failure fails the deletion, which
+   * can be asked again, rather than report letters it could not read as gone.
    */
   async deleteDeadLettersNaming(ids: PersonIds): Promise<number> {
     const s = (await this.jsm.streams.info(this.names.dead)).state;
@@ -231,7 +233,7 @@ export class NatsLog implements Log {
     let n = 0;
     for (let from = s.first_seq; from <= s.last_seq; from += SCAN_PARALLEL) {
       const positions = Array.from({ length: Math.min(SCAN_PARALLEL, s.last_seq - from + 1) }, (_, i) => from + i);
-      const got = await Promise.all(positions.map((seq) => this.jsm.streams.getMessage(this.names.dead, { seq }).catch(() => null)));
+      const got = await Promise.all(positions.map((seq) => this.jsm.streams.getMessage(this.names.dead, { seq })));
       for (const m of got) {
         if (m === null || !namesPerson((JSON.parse(decoder.decode(m.data)) as { event: LoggedEvent }).event.body, ids)) continue;
         if (await this.jsm.streams.deleteMessage(this.names.dead, m.seq, true)) n++;

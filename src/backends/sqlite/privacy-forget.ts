@@ -11,13 +11,19 @@ import { uncount } from './rollup-uncount.js';
 export const IDENTITY_POSITION_NAME = 'identity';
 
 /** SQL matching a stored body that names one of the ids; `?` lists are filled by `args`. */
-export function namesIds(column: string, userIds: readonly string[], anonymousIds: readonly string[]): { sql: string; args: string[] } {
+function namesIds(column: string, userIds: readonly string[], anonymousIds: readonly string[]): { sql: string; args: string[] } {
   const list = (n: number): string => new Array(n).fill('?').join(', ');
   const all = [...userIds, ...anonymousIds];
   const sql = `json_valid(${column}) AND (json_extract(${column}, '$.userId') IN (${list(userIds.length)})
     OR json_extract(${column}, '$.anonymousId') IN (${list(anonymousIds.length)})
     OR json_extract(${column}, '$.previousId') IN (${list(all.length)}))`;
   return { sql, args: [...userIds, ...anonymousIds, ...all] };
+}
+
+/** Deletes the dead letters (every consumer's) whose stored event names one of the ids; returns how many. */
+export function deleteDeadLettersNaming(db: Database.Database, userIds: readonly string[], anonymousIds: readonly string[]): number {
+  const match = namesIds('body', userIds, anonymousIds);
+  return db.prepare(`DELETE FROM dead_letters WHERE ${match.sql}`).run(...match.args).changes;
 }
 
 /**
@@ -47,7 +53,7 @@ export function forget(db: Database.Database, id: string, opts: ForgetOptions, n
 
   const deleteEvent = eventDeleter(db);
   const deleted = events.filter((e) => deleteEvent(e.seq)).length;
-  const deadLetters = db.prepare(`DELETE FROM dead_letters WHERE ${match.sql}`).run(...match.args).changes;
+  const deadLetters = deleteDeadLettersNaming(db, userIds, anonymousIds);
   // Reject samples are truncated raw bodies: remove any that holds one of the ids as a JSON string.
   const delRejects = db.prepare('DELETE FROM rejects WHERE instr(sample, ?) > 0');
   let rejects = 0;

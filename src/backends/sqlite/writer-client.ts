@@ -27,12 +27,16 @@ const HOLD_MS = 5;
 /** Appends committed this recently mean more are coming: only then is a group without one held back. */
 const APPEND_LOAD_MS = 50;
 
-interface Pending {
+export interface Pending {
   /** The write; null for an append, whose records travel in the group's one append op. */
   op: WriteOp | null;
   records: readonly LogRecord[] | null;
   rows: number;
+  /** For an append, its records' body characters (SqliteLog.append counts them). */
   bytes: number;
+  /** Set at flush: which of the group's ops carries this write, and, for an append, its first record's index there. */
+  resultOp: number;
+  resultAt: number;
   resolve: (r: OpResult) => void;
   reject: (e: Error) => void;
 }
@@ -52,8 +56,6 @@ export class WriterClient {
   private readonly worker: Worker;
   private queue: Pending[] = [];
   private inFlight: Pending[] | null = null;
-  /** Where each in-flight write's result is in the reply. */
-  private inFlightSlots: Slot[] = [];
   private inFlightStarted = 0;
   private queuedBytes = 0;
   private nextId = 1;
@@ -124,7 +126,7 @@ export class WriterClient {
     }
     this.queuedBytes += bytes;
     return new Promise<OpResult>((resolve, reject) => {
-      this.queue.push({ op, records, rows, bytes, resolve, reject });
+      this.queue.push({ op, records, rows, bytes, resultOp: -1, resultAt: 0, resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -153,9 +155,7 @@ export class WriterClient {
     const group = this.queue.splice(0, n);
     this.inFlight = group;
     this.inFlightStarted = performance.now();
-    const { ops, slots } = groupOps(group);
-    this.inFlightSlots = slots;
-    this.worker.postMessage({ id: this.nextId++, ops, now: Date.now() });
+    this.worker.postMessage({ id: this.nextId++, ops: groupOps(group), now: Date.now() });
   }
 
   private onReply(reply: WriterReply): void {
@@ -171,12 +171,10 @@ export class WriterClient {
     if (rows > 0) this.lastAppendAt = performance.now();
     this.onCommit({ rows, ops: group.length, ms: performance.now() - this.inFlightStarted, ok: reply.ok });
     if (reply.ok) {
-      const slots = this.inFlightSlots;
-      group.forEach((p, i) => {
-        const { op, at } = slots[i]!;
-        const result = reply.results[op] ?? null;
-        p.resolve(p.records === null ? result : (result as (number | null)[]).slice(at, at + p.records.length));
-      });
+      for (const p of group) {
+        const result = reply.results[p.resultOp] ?? null;
+        p.resolve(p.records === null ? result : (result as (number | null)[]).slice(p.resultAt, p.resultAt + p.records.length));
+      }
     } else {
       const err = new SluiceError('storage_unavailable', `the log could not commit: ${reply.error}`);
       for (const p of group) p.reject(err);
@@ -236,38 +234,30 @@ export class WriterClient {
  */
 const APPEND_OP_CHARS = 64 * 1024;
 
-/** Where a pending append's positions are in the writer's reply: which result, from which index. */
-interface Slot {
-  op: number;
-  at: number;
-}
-
 /**
- * The group's writes as the writer takes them: the appends first, packed together into ops of up to
- * APPEND_OP_CHARS, then every other write in order; and for each pending write, where its result is.
+ * The group's writes as the writer takes them: the appends first, packed together into ops of up to APPEND_OP_CHARS,
+ * then every other write in order. Notes in each pending write where its result will be.
  */
-function groupOps(group: readonly Pending[]): { ops: WriteOp[]; slots: Slot[] } {
+export function groupOps(group: readonly Pending[]): WriteOp[] {
   const packs: LogRecord[][] = [];
   let current: LogRecord[] | null = null;
   let chars = 0;
-  const slots = new Array<Slot>(group.length);
-  group.forEach((p, i) => {
-    if (p.records === null) return;
-    let size = 0;
-    for (const r of p.records) size += r.body.length;
-    if (current === null || (chars > 0 && chars + size > APPEND_OP_CHARS)) {
+  for (const p of group) {
+    if (p.records === null) continue;
+    if (current === null || (chars > 0 && chars + p.bytes > APPEND_OP_CHARS)) {
       packs.push((current = []));
       chars = 0;
     }
-    slots[i] = { op: packs.length - 1, at: current.length };
+    p.resultOp = packs.length - 1;
+    p.resultAt = current.length;
     for (const r of p.records) current.push(r);
-    chars += size;
-  });
+    chars += p.bytes;
+  }
   const ops: WriteOp[] = packs.map((records) => ({ k: 'append', packed: packRecords(records) }));
-  group.forEach((p, i) => {
-    if (p.records !== null) return;
-    slots[i] = { op: ops.length, at: 0 };
+  for (const p of group) {
+    if (p.records !== null) continue;
+    p.resultOp = ops.length;
     ops.push(p.op!);
-  });
-  return { ops, slots };
+  }
+  return ops;
 }

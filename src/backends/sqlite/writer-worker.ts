@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { DedupeIndex, type StoredPair } from './dedupe-index.js';
 import { eventDeleter, pruneHoles } from './event-holes.js';
 import { EventInserter } from './event-inserter.js';
-import { namesIds } from './privacy-forget.js';
+import { deleteDeadLettersNaming } from './privacy-forget.js';
 import { type PackedRecords, packedMessageId, packedSource } from './packed-records.js';
 import { CACHE_KIB, configure } from './schema.js';
 import { type ExtensionOp, WRITER_EXTENSIONS, type WriterExtension } from './writer-extensions.js';
@@ -130,10 +130,8 @@ function apply(op: WriteOp, now: number): OpResult {
       return null;
     case 'deleteEvents':
       return op.seqs.filter(deleteEvent).length;
-    case 'deleteDeadLettersNaming': {
-      const match = namesIds('body', op.userIds, op.anonymousIds);
-      return db.prepare(`DELETE FROM dead_letters WHERE ${match.sql}`).run(...match.args).changes;
-    }
+    case 'deleteDeadLettersNaming':
+      return deleteDeadLettersNaming(db, op.userIds, op.anonymousIds);
   }
 }
 
