@@ -1,6 +1,7 @@
 // Copies committed WAL pages back into the database file on its own thread and connection, so the writer's commits
 // never pay for a checkpoint (one inside a commit made the commit that triggered it take tens of milliseconds).
-// PASSIVE never blocks the writer or readers; pages still needed by a reader are copied on a later pass.
+// PASSIVE never blocks the writer or readers; pages still needed by a reader are copied on a later pass. Under appends
+// that never pause, these passes alone never let the WAL start over; the writer finishes them (writer-worker.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { CACHE_KIB, configure } from './schema.js';

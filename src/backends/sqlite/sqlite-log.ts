@@ -24,7 +24,16 @@ export interface SqliteLogOptions extends LogSettings, WriterLimits {
   /** Called when a reject-log write could not be queued or failed (counted by the caller). */
   onRejectLogDrop?: (n: number) => void;
   onCheckpointerError?: (err: Error) => void;
+  /** WAL size, in 4 KiB pages, at which the writer finishes the checkpoint itself; WAL_RESET_PAGES unless a test asks. */
+  walResetPages?: number;
 }
+
+/**
+ * 64 MiB of WAL. Past it the writer copies what the checkpointer thread has not yet copied (at most ~200 ms of
+ * appends), so that the next commit starts the WAL over from its first frame (writer-worker.ts says why it must).
+ * Larger makes that pause rarer, not shorter, and keeps more of the WAL in the page cache.
+ */
+export const WAL_RESET_PAGES = 16_384;
 
 const MAX_PENDING_REJECTS = 10_000;
 
@@ -52,7 +61,7 @@ export class SqliteLog implements Log, RejectLog {
     // A checkpointer that dies costs only WAL growth; commits stay durable. Note it and carry on.
     this.checkpointer.on('error', (err) => opts.onCheckpointerError?.(err));
     this.checkpointer.on('exit', () => (this.checkpointerDone = true));
-    this.writer = new WriterClient({ path: opts.path, dedupeWindowMs: opts.dedupe_window_ms }, opts, opts.onCommit);
+    this.writer = new WriterClient({ path: opts.path, dedupeWindowMs: opts.dedupe_window_ms, walResetPages: opts.walResetPages ?? WAL_RESET_PAGES }, opts, opts.onCommit);
     this.counts = eventCounts(this.db);
     this.st = {
       cursor: this.db.prepare('SELECT cursor FROM consumers WHERE name = ?').pluck(),

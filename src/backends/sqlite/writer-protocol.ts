@@ -36,6 +36,8 @@ export type OpResult = unknown;
 export interface WriterInit {
   path: string;
   dedupeWindowMs: number;
+  /** WAL pages after which the writer finishes the checkpoint itself, so that the WAL starts over (writer-worker.ts). */
+  walResetPages: number;
 }
 
 export type WriterRequest = { id: number; ops: WriteOp[]; now: number } | { id: number; close: true };

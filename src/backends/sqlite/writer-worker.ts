@@ -17,8 +17,14 @@ configure(db, CACHE_KIB.writer);
 // FULL: in WAL mode only FULL fsyncs the WAL on every commit; NORMAL (better-sqlite3's default) may lose the
 // last commits on power loss, and a 200 promises the event is on disk.
 db.pragma('synchronous = FULL');
-// Checkpoints run on their own thread (checkpointer-worker.ts), never inside a commit.
-db.pragma('wal_autocheckpoint = 0');
+// Checkpoints run on their own thread (checkpointer-worker.ts), not inside commits, with one exception. SQLite starts
+// the WAL over from its first frame only when a write begins after a checkpoint that copied every frame. Under appends
+// that never pause, the checkpointer's passes always end after another commit, so that never happened and the WAL grew
+// by every byte appended (600 MB in 20 s of batches, BENCHMARKS.md). Once the WAL holds walResetPages, each commit
+// ends with a PASSIVE checkpoint on this connection: it copies only what the checkpointer has not, then the next
+// commit starts the WAL over. That costs one commit a few milliseconds once per walResetPages of appends. PASSIVE never
+// waits for readers: one still reading old frames postpones the restart to a later commit, nothing more.
+db.pragma(`wal_autocheckpoint = ${init.walResetPages}`);
 
 const st = {
   pairAt: db.prepare('SELECT source, message_id AS messageId FROM events WHERE seq = ?'),
