@@ -72,10 +72,14 @@ export class SqliteLog implements Log, RejectLog {
     };
   }
 
-  async append(records: readonly LogRecord[]): Promise<AppendResult> {
+  append(records: readonly LogRecord[]): Promise<AppendResult> {
     let bytes = 0;
     for (const r of records) bytes += r.body.length;
-    const seqs = await this.writer.append(records, bytes);
+    // Not an async function: its suspended frame would hold `records` until the commit, and the bodies with it.
+    return this.writer.append(records, bytes).then((seqs) => this.appended(seqs));
+  }
+
+  private appended(seqs: (number | null)[]): AppendResult {
     let stored = 0;
     for (const s of seqs) if (s !== null) stored++;
     if (stored > 0) {

@@ -30,7 +30,9 @@ const APPEND_LOAD_MS = 50;
 export interface Pending {
   /** The write; null for an append, whose records travel in the group's one append op. */
   op: WriteOp | null;
+  /** An append's records until they are packed for the writer; null after (see groupOps) and for other writes. */
   records: readonly LogRecord[] | null;
+  isAppend: boolean;
   rows: number;
   /** For an append, its records' body characters (SqliteLog.append counts them). */
   bytes: number;
@@ -126,14 +128,14 @@ export class WriterClient {
     }
     this.queuedBytes += bytes;
     return new Promise<OpResult>((resolve, reject) => {
-      this.queue.push({ op, records, rows, bytes, resultOp: -1, resultAt: 0, resolve, reject });
+      this.queue.push({ op, records, isAppend: records !== null, rows, bytes, resultOp: -1, resultAt: 0, resolve, reject });
       this.scheduleFlush();
     });
   }
 
   private flush(force = false): void {
     if (this.inFlight !== null || this.queue.length === 0) return;
-    if (!force && !this.queue.some((p) => p.records !== null) && performance.now() - this.lastAppendAt < APPEND_LOAD_MS) {
+    if (!force && !this.queue.some((p) => p.isAppend) && performance.now() - this.lastAppendAt < APPEND_LOAD_MS) {
       this.held ??= setTimeout(() => {
         this.held = null;
         this.flush(true);
@@ -173,7 +175,7 @@ export class WriterClient {
     if (reply.ok) {
       for (const p of group) {
         const result = reply.results[p.resultOp] ?? null;
-        p.resolve(p.records === null ? result : (result as (number | null)[]).slice(p.resultAt, p.resultAt + p.records.length));
+        p.resolve(p.isAppend ? (result as (number | null)[]).slice(p.resultAt, p.resultAt + p.rows) : result);
       }
     } else {
       const err = new SluiceError('storage_unavailable', `the log could not commit: ${reply.error}`);
@@ -236,7 +238,9 @@ const APPEND_OP_CHARS = 64 * 1024;
 
 /**
  * The group's writes as the writer takes them: the appends first, packed together into ops of up to APPEND_OP_CHARS,
- * then every other write in order. Notes in each pending write where its result will be.
+ * then every other write in order. Notes in each pending write where its result will be, and lets go of its records:
+ * the packed copy is what travels, and records held until the commit outlived young-generation collections, which
+ * copied every body they held and then promoted them for a full collection to free (see SqliteLog.append).
  */
 export function groupOps(group: readonly Pending[]): WriteOp[] {
   const packs: LogRecord[][] = [];
@@ -252,10 +256,11 @@ export function groupOps(group: readonly Pending[]): WriteOp[] {
     p.resultAt = current.length;
     for (const r of p.records) current.push(r);
     chars += p.bytes;
+    p.records = null;
   }
   const ops: WriteOp[] = packs.map((records) => ({ k: 'append', packed: packRecords(records) }));
   for (const p of group) {
-    if (p.records !== null) continue;
+    if (p.isAppend) continue;
     p.resultOp = ops.length;
     ops.push(p.op!);
   }

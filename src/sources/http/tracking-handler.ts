@@ -3,11 +3,11 @@
 // path (app/fast-ingest.ts) both call it, so both answer exactly the same way.
 import type { IncomingHttpHeaders } from 'node:http';
 import { SluiceError } from '../../core/errors.js';
-import type { EventType } from '../../core/event.js';
+import type { EventType, LogRecord } from '../../core/event.js';
 import type { IngestLimits } from '../../core/limits.js';
 import type { IngestTelemetry } from '../../core/telemetry.js';
-import type { Log } from '../../log/log.js';
-import type { PlanGate, PlanReports } from '../plan-gate.js';
+import type { AppendResult, Log } from '../../log/log.js';
+import type { PlanFinding, PlanGate, PlanReports } from '../plan-gate.js';
 import type { RejectEntry, RejectLog } from '../reject-log.js';
 import { type IngestContext, type IngestPrivacy, type Prepared, prepareBatch, prepareSingle, type Rejection } from './ingest.js';
 import { parseGuardedJson } from './json-guard.js';
@@ -31,6 +31,15 @@ export interface TrackingHandlerOptions {
 }
 
 export type TrackingKind = EventType | 'batch';
+
+/** What an accepted request's answer needs once its records are appended (one type per record, in order). */
+interface Accepted {
+  source: string;
+  receivedAt: number;
+  types: EventType[];
+  rejections: Rejection[];
+  findings?: PlanFinding[];
+}
 
 export interface TrackingRequest {
   kind: TrackingKind;
@@ -121,16 +130,16 @@ export function createTrackingHandler(opts: TrackingHandlerOptions): TrackingHan
     return errorResponse(err);
   }
 
-  function countReceived(source: string, prepared: Prepared, seqs: readonly (number | null)[]): void {
+  function countReceived(source: string, types: readonly EventType[], seqs: readonly (number | null)[]): void {
     let dups = 0;
-    let runType = prepared.types[0]!;
+    let runType = types[0]!;
     let run = 0;
     for (let i = 0; i < seqs.length; i++) {
       if (seqs[i] === null) {
         dups++;
         continue;
       }
-      const t = prepared.types[i]!;
+      const t = types[i]!;
       if (t !== runType) {
         if (run > 0) opts.telemetry.received(source, runType, run);
         runType = t;
@@ -142,7 +151,22 @@ export function createTrackingHandler(opts: TrackingHandlerOptions): TrackingHan
     if (dups > 0) opts.telemetry.duplicates(source, dups);
   }
 
-  return async function handle(req: TrackingRequest): Promise<TrackingResponse> {
+  /** Answers what an append of `accepted` returned. */
+  function answer(a: Accepted, result: AppendResult): TrackingResponse {
+    countReceived(a.source, a.types, result.seqs);
+    // Findings of duplicates are not reported again: the first copy's were.
+    if (a.findings !== undefined) opts.planReports?.report(a.source, a.findings.filter((f) => f.record === null || result.seqs[f.record] !== null), a.receivedAt);
+    if (a.rejections.length === 0) return { status: 200, body: SUCCESS_BODY };
+    return { status: 200, body: JSON.stringify({ success: true, accepted: a.types.length, rejected: a.rejections.map(publicRejection) }) };
+  }
+
+  /**
+   * The request judged, up to the append: the answer, or the records to append and what the answer needs after. It
+   * runs synchronously and the append's continuation holds only the latter: an async function's suspended frame kept
+   * the request's bytes, its parsed body and its records until the commit, so each young-generation collection copied
+   * those of every request in flight, then promoted them for a full collection to free.
+   */
+  function judge(req: TrackingRequest): TrackingResponse | { records: LogRecord[]; accepted: Accepted } {
     const { body: buf, kind, receivedAt } = req;
     let key = writeKeyFromHeader(req.authorization) ?? req.queryWriteKey;
     let source = key === undefined ? undefined : opts.writeKeys.get(key);
@@ -201,11 +225,20 @@ export function createTrackingHandler(opts: TrackingHandlerOptions): TrackingHan
       };
     }
 
-    const result = await opts.log.append(prepared.records);
-    countReceived(source, prepared, result.seqs);
-    // Findings of duplicates are not reported again: the first copy's were.
-    if (prepared.findings !== undefined) opts.planReports?.report(source, prepared.findings.filter((f) => f.record === null || result.seqs[f.record] !== null), receivedAt);
-    if (prepared.rejections.length === 0) return { status: 200, body: SUCCESS_BODY };
-    return { status: 200, body: JSON.stringify({ success: true, accepted: prepared.records.length, rejected: prepared.rejections.map(publicRejection) }) };
+    const accepted: Accepted = { source, receivedAt, types: prepared.types, rejections: prepared.rejections };
+    if (prepared.findings !== undefined) accepted.findings = prepared.findings;
+    return { records: prepared.records, accepted };
+  }
+
+  return function handle(req: TrackingRequest): Promise<TrackingResponse> {
+    // A bug that throws is a rejection, as it was when this was an async function: the callers answer 500 for it.
+    try {
+      const judged = judge(req);
+      if (!('accepted' in judged)) return Promise.resolve(judged);
+      const { accepted } = judged;
+      return opts.log.append(judged.records).then((result) => answer(accepted, result));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   };
 }
