@@ -1,6 +1,7 @@
 // What only the SQLite log can show about its counts: they come from the span of positions minus the ones deleted
 // one by one (src/backends/sqlite/event-holes.ts), not from COUNT(*) over the table, and a store from before that
-// table gets its holes from the gaps already in `events` when it is opened.
+// table gets its holes from the gaps already in `events` when it is opened. Likewise each consumer's dead letters and
+// retries are counted by triggers (src/backends/sqlite/schema.ts), and an older store counts its rows when opened.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,4 +69,42 @@ test('a store from before the holes table gets its holes from the gaps in events
   assert.equal(await c.lag(), 5);
   await c.ack(await c.read(3));
   assert.equal(await c.lag(), 2, 'positions 6 and 8 are left');
+});
+
+test('dead letters and retries are counted as they come and go, and a store from before the counts gets them when opened', async (t) => {
+  const temp = tempLog(t);
+  await temp.log.append(tenEvents());
+  const c = await temp.log.consumer('dest', { startAt: 'earliest' });
+  const ds = await c.read(10);
+  for (const d of ds.slice(0, 3)) await c.deadLetter(d, 'refused');
+  await c.retry(ds[3]!, 0);
+  await c.retry(ds[4]!, 0);
+  await c.ack(ds.slice(5));
+  assert.equal(await c.deadLetterCount(), 3);
+  assert.equal(await c.retrying(), 2);
+
+  // Both retries fall due: one is retried again (an update of its row, not a second event), the other settles.
+  const again = await c.read(10);
+  assert.deepEqual(again.map((d) => d.event.seq).sort(), [4, 5]);
+  await c.retry(again[0]!, 60_000);
+  await c.ack([again[1]!]);
+  assert.equal(await c.retrying(), 1, 'retried twice, still one event awaiting a retry');
+  const [oldest] = (await c.deadLetters(10)).slice(-1);
+  assert.equal(await c.removeDeadLetters([oldest!.id]), 1);
+  assert.equal(await c.deadLetterCount(), 2);
+  await temp.log.close();
+
+  // Back to the schema before the counts: no table, no triggers, user_version 7.
+  const db = new Database(temp.opts.path);
+  db.exec(`DROP TRIGGER dead_letters_counted; DROP TRIGGER dead_letters_uncounted; DROP TRIGGER retries_counted;
+    DROP TRIGGER retries_uncounted; DROP TABLE consumer_counts; PRAGMA user_version = 7;`);
+  db.close();
+  const log = await temp.reopen();
+  const reopened = await log.consumer('dest');
+  assert.equal(await reopened.deadLetterCount(), 2, 'counted from the rows when the store was opened');
+  assert.equal(await reopened.retrying(), 1);
+  const left = await reopened.deadLetters(10);
+  assert.equal(await reopened.removeDeadLetters([left[0]!.id]), 1);
+  assert.equal(await reopened.deadLetterCount(), 1, 'and counted as they go from then on');
+  assert.equal(await (await log.consumer('other')).deadLetterCount(), 0, 'a consumer with none has none');
 });

@@ -65,6 +65,29 @@ const MIGRATIONS: Migration[] = [
   sixHourSketches,
   // Positions deleted one by one (privacy), so that counting events never reads the whole table (event-holes.ts).
   EVENT_HOLES_BACKFILL,
+  // Each consumer's dead letters and retries, counted by triggers. Every destination status call (the API, the
+  // dashboard) ran COUNT(*) over them on the main thread: a walk of every row a failing destination had piled up,
+  // millions an hour at 1,000 events/s. Triggers see every insert and delete, whichever path makes it (the writer's
+  // ops, privacy deletion); an upsert that updates a retry row inserts nothing and counts nothing. Written to run
+  // again over its own result (counts rebuilt from the rows).
+  `CREATE TABLE IF NOT EXISTS consumer_counts (
+     consumer TEXT NOT NULL, what TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (consumer, what)
+   ) WITHOUT ROWID;
+   DELETE FROM consumer_counts;
+   INSERT INTO consumer_counts (consumer, what, n) SELECT consumer, 'dead', COUNT(*) FROM dead_letters GROUP BY consumer;
+   INSERT INTO consumer_counts (consumer, what, n) SELECT consumer, 'retry', COUNT(*) FROM retries GROUP BY consumer;
+   CREATE TRIGGER IF NOT EXISTS dead_letters_counted AFTER INSERT ON dead_letters BEGIN
+     INSERT INTO consumer_counts (consumer, what, n) VALUES (NEW.consumer, 'dead', 1) ON CONFLICT (consumer, what) DO UPDATE SET n = n + 1;
+   END;
+   CREATE TRIGGER IF NOT EXISTS dead_letters_uncounted AFTER DELETE ON dead_letters BEGIN
+     UPDATE consumer_counts SET n = n - 1 WHERE consumer = OLD.consumer AND what = 'dead';
+   END;
+   CREATE TRIGGER IF NOT EXISTS retries_counted AFTER INSERT ON retries BEGIN
+     INSERT INTO consumer_counts (consumer, what, n) VALUES (NEW.consumer, 'retry', 1) ON CONFLICT (consumer, what) DO UPDATE SET n = n + 1;
+   END;
+   CREATE TRIGGER IF NOT EXISTS retries_uncounted AFTER DELETE ON retries BEGIN
+     UPDATE consumer_counts SET n = n - 1 WHERE consumer = OLD.consumer AND what = 'retry';
+   END;`,
 ];
 
 export function migrate(db: Database.Database): void {

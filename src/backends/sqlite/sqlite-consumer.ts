@@ -51,8 +51,9 @@ export class SqliteConsumer implements Consumer {
       // Retries not yet due: a due one is either read at once or already out, and is not waited for.
       nextDue: db.prepare('SELECT MIN(due_at) FROM retries WHERE consumer = ? AND due_at > ?').pluck(),
       dead: db.prepare('SELECT * FROM dead_letters WHERE consumer = ? AND id < ? ORDER BY id DESC LIMIT ?'),
-      deadCount: db.prepare('SELECT COUNT(*) FROM dead_letters WHERE consumer = ?').pluck(),
-      retrying: db.prepare('SELECT COUNT(*) FROM retries WHERE consumer = ?').pluck(),
+      // Kept by triggers (schema.ts): a COUNT(*) here walked every row of a failing destination's.
+      deadCount: db.prepare("SELECT COALESCE((SELECT n FROM consumer_counts WHERE consumer = ? AND what = 'dead'), 0)").pluck(),
+      retrying: db.prepare("SELECT COALESCE((SELECT n FROM consumer_counts WHERE consumer = ? AND what = 'retry'), 0)").pluck(),
     };
   }
 
