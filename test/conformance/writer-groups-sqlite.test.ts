@@ -89,7 +89,7 @@ test("the appends of one group commit together, each answered with its own recor
 
 test('a group packs its appends into ops of up to 64 K body characters, appends first, and notes where each result is', () => {
   const pending = (records: ReturnType<typeof record>[] | null, op: Pending['op'] = null): Pending => ({
-    op, records, isAppend: records !== null, rows: records?.length ?? 0, bytes: records?.reduce((n, r) => n + r.body.length, 0) ?? 0,
+    op, records, rows: records?.length ?? 0, bytes: records?.reduce((n, r) => n + r.body.length, 0) ?? 0,
     resultOp: -1, resultAt: 0, resolve: () => {}, reject: () => {},
   });
   const big = 'b'.repeat(40_000);

@@ -28,11 +28,10 @@ const HOLD_MS = 5;
 const APPEND_LOAD_MS = 50;
 
 export interface Pending {
-  /** The write; null for an append, whose records travel in the group's one append op. */
+  /** The write; null for an append, whose records travel in the group's append ops. */
   op: WriteOp | null;
   /** An append's records until they are packed for the writer; null after (see groupOps) and for other writes. */
   records: readonly LogRecord[] | null;
-  isAppend: boolean;
   rows: number;
   /** For an append, its records' body characters (SqliteLog.append counts them). */
   bytes: number;
@@ -128,14 +127,14 @@ export class WriterClient {
     }
     this.queuedBytes += bytes;
     return new Promise<OpResult>((resolve, reject) => {
-      this.queue.push({ op, records, isAppend: records !== null, rows, bytes, resultOp: -1, resultAt: 0, resolve, reject });
+      this.queue.push({ op, records, rows, bytes, resultOp: -1, resultAt: 0, resolve, reject });
       this.scheduleFlush();
     });
   }
 
   private flush(force = false): void {
     if (this.inFlight !== null || this.queue.length === 0) return;
-    if (!force && !this.queue.some((p) => p.isAppend) && performance.now() - this.lastAppendAt < APPEND_LOAD_MS) {
+    if (!force && !this.queue.some((p) => p.op === null) && performance.now() - this.lastAppendAt < APPEND_LOAD_MS) {
       this.held ??= setTimeout(() => {
         this.held = null;
         this.flush(true);
@@ -175,7 +174,7 @@ export class WriterClient {
     if (reply.ok) {
       for (const p of group) {
         const result = reply.results[p.resultOp] ?? null;
-        p.resolve(p.isAppend ? (result as (number | null)[]).slice(p.resultAt, p.resultAt + p.rows) : result);
+        p.resolve(p.op === null ? (result as (number | null)[]).slice(p.resultAt, p.resultAt + p.rows) : result);
       }
     } else {
       const err = new SluiceError('storage_unavailable', `the log could not commit: ${reply.error}`);
@@ -247,7 +246,7 @@ export function groupOps(group: readonly Pending[]): WriteOp[] {
   let current: LogRecord[] | null = null;
   let chars = 0;
   for (const p of group) {
-    if (p.records === null) continue;
+    if (p.op !== null || p.records === null) continue;
     if (current === null || (chars > 0 && chars + p.bytes > APPEND_OP_CHARS)) {
       packs.push((current = []));
       chars = 0;
@@ -260,9 +259,9 @@ export function groupOps(group: readonly Pending[]): WriteOp[] {
   }
   const ops: WriteOp[] = packs.map((records) => ({ k: 'append', packed: packRecords(records) }));
   for (const p of group) {
-    if (p.isAppend) continue;
+    if (p.op === null) continue;
     p.resultOp = ops.length;
-    ops.push(p.op!);
+    ops.push(p.op);
   }
   return ops;
 }
