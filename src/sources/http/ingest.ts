@@ -1,15 +1,18 @@
 // Turns a parsed request body into log records: validates each message, merges the batch envelope into its items,
 // checks it against the source's tracking plan (when it has one), normalizes, serializes and checks the per-message
 // size. Pure: no I/O, so it is tested without a server.
+import { randomUUID } from 'node:crypto';
 import { SluiceError, type ErrorCode } from '../../core/errors.js';
 import { type EventType, isEventType, type JsonObject, type LogRecord } from '../../core/event.js';
 import type { IngestLimits } from '../../core/limits.js';
 import type { FieldHasher } from '../../privacy/hashing.js';
 import type { Suppression } from '../../privacy/suppression.js';
 import type { PlanFinding, PlanGate } from '../plan-gate.js';
+import { eventText } from './event-text.js';
+import type { MessageSpans } from './message-spans.js';
 import { normalize, type RequestFacts } from './normalize.js';
 import { blockedError, checkAgainstPlan, dropClaimedMarker, markPlanned, PlanBlockedError } from './plan-check.js';
-import { checkMessage, isPlainObject } from './validate.js';
+import { type CheckedMessage, checkMessage, isPlainObject } from './validate.js';
 
 export interface Rejection {
   index: number | null;
@@ -46,6 +49,9 @@ export interface IngestContext extends RequestFacts {
   /** The source's tracking plan, when it has one. */
   plan?: PlanGate | undefined;
   privacy?: IngestPrivacy | undefined;
+  /** The body's text and where its messages keep their objects in it (json-guard.ts); absent: events are serialized. */
+  text?: string;
+  spans?: MessageSpans;
 }
 
 const SAMPLE_CHARS = 512;
@@ -66,28 +72,54 @@ function exceedsBytes(s: string, limit: number): boolean {
   return Buffer.byteLength(s, 'utf8') > limit;
 }
 
-function prepareOne(msg: JsonObject, type: EventType, ctx: IngestContext, index: number | undefined, out: Prepared, envelopeSentAt?: string): void {
+/**
+ * The stored event's JSON written from the client's text (event-text.ts), or undefined for the long way. Only when
+ * nothing rewrites the event inside: no tracking plan (it marks the event), no hashed fields, no envelope merged into
+ * the message.
+ */
+function quickBody(type: EventType, checked: CheckedMessage, ctx: IngestContext, index: number | undefined, merged: boolean): { messageId: string; body: string } | undefined {
+  if (merged || ctx.spans === undefined || ctx.text === undefined || ctx.plan !== undefined) return undefined;
+  if (ctx.privacy !== undefined && !ctx.privacy.hasher.empty) return undefined;
+  const messageId = checked.messageId ?? randomUUID();
+  const body = eventText(type, checked, ctx, messageId, ctx.text, ctx.spans, index ?? 0);
+  return body === undefined ? undefined : { messageId, body };
+}
+
+function prepareOne(msg: JsonObject, type: EventType, ctx: IngestContext, index: number | undefined, out: Prepared, envelopeSentAt?: string, merged = false): void {
   const checked = checkMessage(msg, type, index, ctx.headerAnonymousId, envelopeSentAt);
   const report = ctx.plan === undefined ? null : checkAgainstPlan(ctx.plan, type, checked);
   if (report?.blocked) throw blockedError(report, index);
-  const event = normalize(type, checked, ctx);
-  if (ctx.privacy !== undefined) {
-    if (!ctx.privacy.hasher.empty) ctx.privacy.hasher.apply(event);
-    // After hashing: the ids a profile holds are the stored (possibly hashed) ones.
-    if (ctx.privacy.suppression.matches(event)) {
+  const quick = quickBody(type, checked, ctx, index, merged);
+  let messageId: string;
+  let body: string;
+  if (quick !== undefined) {
+    // No field is hashed on this path, so the ids suppression compares are the message's own.
+    if (ctx.privacy?.suppression.matches(checked)) {
       out.suppressed = (out.suppressed ?? 0) + 1;
       return;
     }
+    ({ messageId, body } = quick);
+  } else {
+    const event = normalize(type, checked, ctx);
+    if (ctx.privacy !== undefined) {
+      if (!ctx.privacy.hasher.empty) ctx.privacy.hasher.apply(event);
+      // After hashing: the ids a profile holds are the stored (possibly hashed) ones.
+      if (ctx.privacy.suppression.matches(event)) {
+        out.suppressed = (out.suppressed ?? 0) + 1;
+        return;
+      }
+    }
+    if (report !== null) markPlanned(event, report);
+    else if (ctx.plan !== undefined) dropClaimedMarker(event);
+    messageId = event.messageId;
+    body = JSON.stringify(event);
   }
-  if (report !== null) markPlanned(event, report);
-  else if (ctx.plan !== undefined) dropClaimedMarker(event);
-  const body = JSON.stringify(event);
   if (exceedsBytes(body, ctx.limits.max_message_bytes)) {
     const where = index === undefined ? 'the message' : `item ${index}`;
     throw new SluiceError('message_too_large', `${where} is larger than ${ctx.limits.max_message_bytes} bytes`, index === undefined ? {} : { index });
   }
   if (report !== null) (out.findings ??= []).push({ ...report, record: out.records.length });
-  out.records.push({ source: ctx.source, messageId: event.messageId, type, receivedAt: ctx.receivedAt, body });
+  out.records.push({ source: ctx.source, messageId, type, receivedAt: ctx.receivedAt, body });
   out.types.push(type);
 }
 
@@ -138,16 +170,18 @@ export function prepareBatch(body: unknown, ctx: IngestContext): Prepared {
         throw new SluiceError('invalid_field', `item ${i}: type must be one of track, identify, page, screen, group, alias`, { field: 'type', index: i });
       }
       let msg: JsonObject = item;
+      let merged = false;
       // The envelope's sentAt is passed on, not copied into each item: copying every item cost more than the rest
       // of its preparation bar JSON.stringify. Its context and integrations are merged into a copy.
       if (envContext !== undefined || envIntegrations !== undefined) {
         msg = { ...item };
+        merged = true;
         if (envContext !== undefined) msg.context = isPlainObject(item.context) ? { ...envContext, ...item.context } : (item.context ?? envContext);
         if (envIntegrations !== undefined) {
           msg.integrations = isPlainObject(item.integrations) ? { ...envIntegrations, ...item.integrations } : (item.integrations ?? envIntegrations);
         }
       }
-      prepareOne(msg, type, ctx, i, out, envSentAt);
+      prepareOne(msg, type, ctx, i, out, envSentAt, merged);
     } catch (err) {
       out.rejections.push(toRejection(err, i, item));
       if (err instanceof PlanBlockedError) (out.findings ??= []).push(err.finding);

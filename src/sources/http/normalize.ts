@@ -71,21 +71,37 @@ class IsoCache {
 const receivedIso = new IsoCache();
 const timestampIso = new IsoCache();
 
+/** The address the event keeps as context.ip: the client's own non-empty one, else the connection's; anonymized if asked. */
+export function eventIp(own: unknown, facts: RequestFacts): string | undefined {
+  const ip = typeof own === 'string' && own !== '' ? own : facts.ip;
+  return ip === undefined ? undefined : facts.anonymizeIp ? anonymizeIp(ip) : ip;
+}
+
+/** The skew-corrected timestamp (ISO 8601). */
+export function eventTimestamp(m: CheckedMessage, facts: RequestFacts): string {
+  const time = correctedTimestampMs(facts.receivedAt, m.timestampMs ?? dateMs(m.timestamp), m.sentAtMs ?? dateMs(m.sentAt));
+  return time === facts.receivedAt ? receivedIso.of(time) : timestampIso.of(time);
+}
+
+export function receivedAtIso(facts: RequestFacts): string {
+  return receivedIso.of(facts.receivedAt);
+}
+
 /**
  * The event the log keeps. Every field is set in one literal, absent ones as undefined: one object shape for every event, which V8 creates
  * and JSON.stringify walks faster than an object grown field by field; stringify leaves undefined fields out.
+ * event-text.ts writes the same event's JSON without building it; keep the two in step (same fields, same order).
  */
 export function normalize(type: EventType, m: CheckedMessage, facts: RequestFacts): TrackingEvent {
   const context: JsonObject = m.context === undefined ? {} : { ...m.context };
-  const clientIp = typeof context.ip === 'string' && context.ip !== '' ? context.ip : facts.ip;
-  if (clientIp !== undefined) context.ip = facts.anonymizeIp ? anonymizeIp(clientIp) : clientIp;
-  const time = correctedTimestampMs(facts.receivedAt, m.timestampMs ?? dateMs(m.timestamp), m.sentAtMs ?? dateMs(m.sentAt));
+  const ip = eventIp(context.ip, facts);
+  if (ip !== undefined) context.ip = ip;
   return {
     type,
     messageId: m.messageId ?? randomUUID(),
     context,
-    timestamp: time === facts.receivedAt ? receivedIso.of(time) : timestampIso.of(time),
-    receivedAt: receivedIso.of(facts.receivedAt),
+    timestamp: eventTimestamp(m, facts),
+    receivedAt: receivedAtIso(facts),
     userId: m.userId,
     anonymousId: m.anonymousId,
     event: m.event,
