@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { EventType } from '../../core/event.js';
 import { DEFAULT_LIMITS } from '../../core/limits.js';
 import { type IngestContext, type Prepared, prepareBatch, prepareSingle } from './ingest.js';
-import { parseGuardedText } from './json-guard.js';
+import { parseGuardedJson } from './json-guard.js';
 import { MessageSpans, type SpanMode } from './message-spans.js';
 
 const RECEIVED = Date.parse('2024-06-01T12:00:00.000Z');
@@ -23,9 +23,9 @@ function context(facts: Facts): IngestContext {
 /** Prepares `text` as the tracking handler does (guard with spans, parse), and the long way (no spans). */
 function both(text: string, mode: SpanMode, type: EventType, facts: Facts = {}): { quick: Prepared; long: Prepared } {
   const spans = new MessageSpans();
-  const body = parseGuardedText(text, DEFAULT_LIMITS.max_depth, DEFAULT_LIMITS.max_string_bytes, spans, mode);
+  const body = parseGuardedJson(Buffer.from(text), DEFAULT_LIMITS.max_depth, DEFAULT_LIMITS.max_string_bytes, spans, mode);
   const prepare = (ctx: IngestContext): Prepared => (mode === 'batch' ? prepareBatch(body, ctx) : prepareSingle(body, type, ctx));
-  return { quick: prepare({ ...context(facts), text, spans }), long: prepare(context(facts)) };
+  return { quick: prepare({ ...context(facts), spans }), long: prepare(context(facts)) };
 }
 
 const bodies = (p: Prepared): string[] => p.records.map((r) => r.body);
@@ -80,6 +80,19 @@ describe('eventText: the stored event from the client text', () => {
     assert.match(body, /"esc": "\\u0041\\\/"/);
     assert.deepEqual(values(quick), values(long));
     assert.equal((JSON.parse(body) as { context: { ip: string } }).context.ip, '10.0.0.1');
+    // The same with characters of two, three and four UTF-8 bytes before and inside the objects copied.
+    const wide = text.replace('"E"', '"Été ✓ 😀"').replace('"/"', '"/é😀"');
+    const both2 = both(wide, 'batch', 'track', { ip: '10.0.0.1' });
+    assert.match(both2.quick.records[0]!.body, /"price" : 1\.50/);
+    assert.deepEqual(values(both2.quick), values(both2.long));
+    assert.equal((JSON.parse(both2.quick.records[0]!.body) as { context: { page: { path: string } } }).context.page.path, '/é😀');
+  });
+
+  it('escapes the strings it writes as JSON.stringify does', () => {
+    const msg = { messageId: 'id "quoted" \\ \u0001', userId: '\ud800 lone', anonymousId: '😀 pair', event: 'tab\there', timestamp: '2024-06-01T11:59:58.000Z' };
+    const { quick, long } = both(JSON.stringify(msg), 'single', 'track');
+    assert.deepEqual(bodies(quick), bodies(long));
+    assert.deepEqual(JSON.parse(quick.records[0]!.body), JSON.parse(long.records[0]!.body));
   });
 
   it('adds the connection address to an empty context and keeps a client address as sent', () => {

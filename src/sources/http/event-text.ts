@@ -14,7 +14,17 @@ const PROPERTIES = 1;
 const TRAITS = 2;
 const INTEGRATIONS = 3;
 
-const q = JSON.stringify;
+/**
+ * A string as JSON. Ids, names and dates seldom need an escape, and JSON.stringify's setup for each call cost more
+ * than this check (five strings per event). Any surrogate goes to JSON.stringify, which escapes lone ones.
+ */
+function q(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
 
 /** Whether an object parsed from JSON has any key. */
 function hasKeys(o: object): boolean {
@@ -22,18 +32,12 @@ function hasKeys(o: object): boolean {
   return false;
 }
 
-/** The client's text of a located field of message `index`, or undefined when it was not located. */
-function fieldText(text: string, spans: MessageSpans, index: number, field: number): string | undefined {
-  const start = spans.start(index, field);
-  return start < 0 ? undefined : text.slice(start, spans.end(index, field));
-}
-
 /**
  * The event's JSON, or undefined when this message must go the long way (normalize, then JSON.stringify): its spans
  * are not trusted, a field it has was not located, or its context.ip must be rewritten in place. `m`'s context and
  * integrations must be the message's own, not merged with a batch envelope's.
  */
-export function eventText(type: EventType, m: CheckedMessage, facts: RequestFacts, messageId: string, text: string, spans: MessageSpans, index: number): string | undefined {
+export function eventText(type: EventType, m: CheckedMessage, facts: RequestFacts, messageId: string, spans: MessageSpans, index: number): string | undefined {
   if (!spans.usable(index)) return undefined;
   let context: string;
   const own = m.context;
@@ -41,11 +45,11 @@ export function eventText(type: EventType, m: CheckedMessage, facts: RequestFact
     const ip = eventIp(undefined, facts);
     context = ip === undefined ? '{}' : `{"ip":${q(ip)}}`;
   } else {
-    const raw = fieldText(text, spans, index, CONTEXT);
+    const raw = spans.fieldText(index, CONTEXT);
     if (raw === undefined) return undefined;
     const ip = eventIp(own.ip, facts);
     if (ip === own.ip) context = raw; // absent and no address to add, or kept as the client sent it
-    else if (own.ip !== undefined) return undefined; // rewritten: in place only the long way
+    else if (own.ip !== undefined || ip === undefined) return undefined; // rewritten: in place only the long way
     else context = hasKeys(own) ? `${raw.slice(0, -1)},"ip":${q(ip)}}` : `{"ip":${q(ip)}}`;
   }
   let out = `{"type":"${type}","messageId":${q(messageId)},"context":${context},"timestamp":"${eventTimestamp(m, facts)}","receivedAt":"${receivedAtIso(facts)}"`;
@@ -56,17 +60,17 @@ export function eventText(type: EventType, m: CheckedMessage, facts: RequestFact
   if (m.groupId !== undefined) out += `,"groupId":${q(m.groupId)}`;
   if (m.previousId !== undefined) out += `,"previousId":${q(m.previousId)}`;
   if (m.properties !== undefined) {
-    const raw = fieldText(text, spans, index, PROPERTIES);
+    const raw = spans.fieldText(index, PROPERTIES);
     if (raw === undefined) return undefined;
     out += `,"properties":${raw}`;
   }
   if (m.traits !== undefined) {
-    const raw = fieldText(text, spans, index, TRAITS);
+    const raw = spans.fieldText(index, TRAITS);
     if (raw === undefined) return undefined;
     out += `,"traits":${raw}`;
   }
   if (m.integrations !== undefined) {
-    const raw = fieldText(text, spans, index, INTEGRATIONS);
+    const raw = spans.fieldText(index, INTEGRATIONS);
     if (raw === undefined) return undefined;
     out += `,"integrations":${raw}`;
   }

@@ -49,8 +49,7 @@ export interface IngestContext extends RequestFacts {
   /** The source's tracking plan, when it has one. */
   plan?: PlanGate | undefined;
   privacy?: IngestPrivacy | undefined;
-  /** The body's text and where its messages keep their objects in it (json-guard.ts); absent: events are serialized. */
-  text?: string;
+  /** Where the body's messages keep their objects (json-guard.ts); absent: events are serialized. */
   spans?: MessageSpans;
 }
 
@@ -78,10 +77,10 @@ function exceedsBytes(s: string, limit: number): boolean {
  * the message.
  */
 function quickBody(type: EventType, checked: CheckedMessage, ctx: IngestContext, index: number | undefined, merged: boolean): { messageId: string; body: string } | undefined {
-  if (merged || ctx.spans === undefined || ctx.text === undefined || ctx.plan !== undefined) return undefined;
+  if (merged || ctx.spans === undefined || ctx.plan !== undefined) return undefined;
   if (ctx.privacy !== undefined && !ctx.privacy.hasher.empty) return undefined;
   const messageId = checked.messageId ?? randomUUID();
-  const body = eventText(type, checked, ctx, messageId, ctx.text, ctx.spans, index ?? 0);
+  const body = eventText(type, checked, ctx, messageId, ctx.spans, index ?? 0);
   return body === undefined ? undefined : { messageId, body };
 }
 

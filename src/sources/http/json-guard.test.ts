@@ -7,7 +7,7 @@ const DEPTH = 32;
 const STRING = 8 * 1024;
 
 function guard(json: string, maxDepth = DEPTH, maxString = STRING): void {
-  guardJson(json, maxDepth, maxString);
+  guardJson(Buffer.from(json, 'utf8'), maxDepth, maxString);
 }
 
 function code(fn: () => unknown): string | undefined {

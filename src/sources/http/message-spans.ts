@@ -6,10 +6,9 @@
 /** The message objects whose fields are located: a single call's body, or each item of a batch's `batch` array. */
 export type SpanMode = 'single' | 'batch';
 
-/** The fields located, in the order of their slots. */
+/** The fields located, in the order of their slots (a field's number is its index here). */
 export const SPAN_FIELDS = ['context', 'properties', 'traits', 'integrations'] as const;
 export type SpanField = (typeof SPAN_FIELDS)[number];
-export const SPAN_FIELD_INDEX: Readonly<Record<string, number>> = { context: 0, properties: 1, traits: 2, integrations: 3 };
 
 /** Slots per message: a usable flag, then the start and end of each field. */
 const STRIDE = 1 + SPAN_FIELDS.length * 2;
@@ -23,6 +22,22 @@ export class MessageSpans {
   private readonly at: number[] = [];
   /** Set when the body as a whole cannot be read this way (an escaped "batch" key). */
   private unusable = false;
+  private buf: Buffer | null = null;
+  private text = '';
+  /** Every byte of the body is one UTF-16 unit of its text, so byte offsets are text offsets. */
+  private ascii = false;
+
+  /**
+   * The body the spans are byte offsets into, and its text. When each byte decoded to one unit (ASCII, and the
+   * replacement of a lone invalid byte), a field is a slice of the text, which V8 makes without copying; otherwise its
+   * bytes are decoded again. Either way its ends are ASCII braces, which no UTF-8 sequence contains, so it decodes as
+   * it did within the whole.
+   */
+  readFrom(buf: Buffer, text: string): void {
+    this.buf = buf;
+    this.text = text;
+    this.ascii = text.length === buf.length;
+  }
 
   /** Called by the guard when a message object opens. */
   open(index: number): void {
@@ -53,12 +68,12 @@ export class MessageSpans {
     return !this.unusable && this.at[index * STRIDE] === 1;
   }
 
-  /** Start of `field` (SPAN_FIELD_INDEX) in message `index`, or -1. Check usable() first. */
-  start(index: number, field: number): number {
-    return this.at[index * STRIDE + 1 + field * 2] ?? -1;
-  }
-
-  end(index: number, field: number): number {
-    return this.at[index * STRIDE + 2 + field * 2] ?? -1;
+  /** The client's text of `field` in message `index` (check usable() first), or undefined when it was not located. */
+  fieldText(index: number, field: number): string | undefined {
+    const k = index * STRIDE + 1 + field * 2;
+    const start = this.at[k] ?? -1;
+    if (start < 0 || this.buf === null) return undefined;
+    const end = this.at[k + 1]!;
+    return this.ascii ? this.text.slice(start, end) : this.buf.toString('utf8', start, end);
   }
 }

@@ -10,7 +10,7 @@ import type { AppendResult, Log } from '../../log/log.js';
 import type { PlanFinding, PlanGate, PlanReports } from '../plan-gate.js';
 import type { RejectEntry, RejectLog } from '../reject-log.js';
 import { type IngestContext, type IngestPrivacy, type Prepared, prepareBatch, prepareSingle, type Rejection } from './ingest.js';
-import { parseGuardedText } from './json-guard.js';
+import { parseGuardedJson } from './json-guard.js';
 import { MessageSpans } from './message-spans.js';
 import { PlanBlockedError } from './plan-check.js';
 import { redactKey, writeKeyFromBody, writeKeyFromHeader } from './write-key.js';
@@ -177,10 +177,9 @@ export function createTrackingHandler(opts: TrackingHandlerOptions): TrackingHan
       return refuse(new SluiceError('message_too_large', `the message is ${buf.length} bytes; the limit is ${limits.max_message_bytes}`), source ?? null, null);
     }
     let body: unknown;
-    const text = buf.toString('utf8');
     const spans = new MessageSpans();
     try {
-      body = parseGuardedText(text, limits.max_depth, limits.max_string_bytes, spans, kind === 'batch' ? 'batch' : 'single');
+      body = parseGuardedJson(buf, limits.max_depth, limits.max_string_bytes, spans, kind === 'batch' ? 'batch' : 'single');
     } catch (err) {
       if (err instanceof SluiceError) return refuse(err, source ?? null, buf.subarray(0, SAMPLE_BYTES).toString('utf8'));
       throw err;
@@ -203,7 +202,6 @@ export function createTrackingHandler(opts: TrackingHandlerOptions): TrackingHan
       headerAnonymousId: decodeHeaderAnonymousId(req.anonymousIdHeader),
       plan: opts.plans?.get(source),
       privacy: opts.privacy,
-      text,
       spans,
     };
     let prepared: Prepared;
