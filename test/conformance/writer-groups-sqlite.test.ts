@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { SqliteLog } from '../../src/backends/sqlite/sqlite-log.js';
 import { groupOps, type Pending } from '../../src/backends/sqlite/writer-client.js';
 
@@ -109,4 +110,26 @@ test('a group packs its appends into ops of up to 64 K body characters, appends 
   assert.deepEqual(group.map((p) => [p.resultOp, p.resultAt]), [[0, 0], [2, 0], [0, 2], [0, 3], [1, 0], [1, 2]]);
   // The packed copy is what travels: no pending append holds its records until the commit.
   assert.deepEqual(group.map((p) => p.records), [null, null, null, null, null, null]);
+});
+
+test('bodies travel to the writer as UTF-8 bytes and are stored as the text they are, whatever their characters', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bodies-'));
+  const path = join(dir, 'sluice.db');
+  const log = new SqliteLog({ path, dedupe_window_ms: 60_000, retention_ms: 60_000, keep_rejects: 1000, maxRowsPerCommit: 10_000, maxQueuedBytes: 1 << 20 });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bodies = [
+    '{"ascii":"plain"}',
+    JSON.stringify({ wide: 'Été ✓ 東京 🚀', nul: '\u0000', escaped: '\ud800' }),
+    '',
+    JSON.stringify({ pad: 'é'.repeat(40_000) }), // past 64 K bytes (not characters): ops are cut by characters
+    '{"after":"the big one"}',
+  ];
+  // Two requests in one group, as concurrent requests are.
+  await Promise.all([log.append(bodies.slice(0, 3).map((b, i) => record(`m${i}`, b))), log.append(bodies.slice(3).map((b, i) => record(`m${i + 3}`, b)))]);
+  await log.close();
+  const db = new Database(path, { readonly: true });
+  const rows = db.prepare('SELECT message_id, typeof(body) AS kind, body FROM events ORDER BY seq').all() as { message_id: string; kind: string; body: string }[];
+  db.close();
+  assert.deepEqual(rows.map((r) => r.kind), ['text', 'text', 'text', 'text', 'text']);
+  assert.deepEqual(rows.map((r) => r.body), bodies.map((b) => b.replace('\ud800', '\ufffd')));
 });

@@ -4,7 +4,7 @@
 // Positions: `events` is AUTOINCREMENT and this connection is its only writer, so the rows of one statement take
 // consecutive positions that end at its lastInsertRowid.
 import type Database from 'better-sqlite3';
-import { type PackedRecords, packedBody, packedMessageId, packedReceivedAt, packedSource, packedType } from './packed-records.js';
+import { type PackedRecords, packedBodyBytes, packedMessageId, packedReceivedAt, packedSource, packedType } from './packed-records.js';
 
 /** Rows per statement, at most: 5 parameters each, far below SQLite's limit of 32,766. */
 const ROWS_PER_STATEMENT = 64;
@@ -19,7 +19,7 @@ export class EventInserter {
     let first = -1;
     for (let from = 0; from < indexes.length; from += ROWS_PER_STATEMENT) {
       const n = Math.min(ROWS_PER_STATEMENT, indexes.length - from);
-      const args = new Array<string | number>(n * 5);
+      const args = new Array<string | number | Uint8Array>(n * 5);
       for (let j = 0; j < n; j++) {
         const i = indexes[from + j]!;
         const a = j * 5;
@@ -27,7 +27,7 @@ export class EventInserter {
         args[a + 1] = packedMessageId(p, i);
         args[a + 2] = packedType(p, i);
         args[a + 3] = packedReceivedAt(p, i);
-        args[a + 4] = packedBody(p, i);
+        args[a + 4] = packedBodyBytes(p, i);
       }
       const last = Number(this.statement(n).run(args).lastInsertRowid);
       if (first === -1) first = last - n + 1;
@@ -38,7 +38,8 @@ export class EventInserter {
   private statement(n: number): Database.Statement {
     let st = this.statements.get(n);
     if (st === undefined) {
-      const rows = new Array<string>(n).fill('(?, ?, ?, ?, ?)').join(', ');
+      // The body is bound as bytes (packed-records.ts); the cast stores it as the text it is, without converting it.
+      const rows = new Array<string>(n).fill('(?, ?, ?, ?, CAST(? AS TEXT))').join(', ');
       st = this.db.prepare(`INSERT INTO events (source, message_id, type, received_at, body) VALUES ${rows}`);
       this.statements.set(n, st);
     }

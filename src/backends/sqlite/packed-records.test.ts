@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LogRecord } from '../../core/event.js';
-import { packRecords, packedBody, packedMessageId, packedReceivedAt, packedSource, packedType } from './packed-records.js';
+import { packedBodyBytes, packedMessageId, packedReceivedAt, packedSource, packedTransfer, packRecords, packedType } from './packed-records.js';
 
 function unpack(records: readonly LogRecord[]): LogRecord[] {
   const p = packRecords(records);
-  // What the writer thread receives: a structured clone.
-  const q = structuredClone(p);
+  // What the writer thread receives: a structured clone, the bodies' buffer transferred.
+  const q = structuredClone(p, { transfer: [packedTransfer(p)] });
+  assert.equal(p.bodies.byteLength, 0, 'the bodies were moved, not copied');
   return Array.from({ length: q.n }, (_, i) => ({
     source: packedSource(q, i),
     messageId: packedMessageId(q, i),
     type: packedType(q, i),
     receivedAt: packedReceivedAt(q, i),
-    body: packedBody(q, i),
+    body: Buffer.from(packedBodyBytes(q, i)).toString('utf8'),
   }));
 }
 

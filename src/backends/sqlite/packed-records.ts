@@ -1,9 +1,13 @@
 // Append records packed for the trip to the writer thread. postMessage copies a message with the structured-clone
 // algorithm, which walks every object and every string: 50-event batches sent as record objects cost 4.6 µs per
 // record through a MessageChannel, 1.6 µs packed into one string and one array of numbers (pinned microbenchmark,
-// 25 appends per message). A Uint32Array would save a little more but costs more to allocate per message. The writer
-// client packs all the appends of a group commit into one (writer-client.ts). The writer reads each field back as a
-// slice of the string, which V8 makes without copying.
+// 25 appends per message). The writer client packs all the appends of a group commit into one (writer-client.ts).
+//
+// Bodies travel as UTF-8 bytes in one ArrayBuffer that is transferred, not copied, and the writer binds each as a
+// view of it (event-inserter.ts). As strings they were copied into the message, copied out of it into the writer's
+// young generation, and encoded to UTF-8 there for SQLite: deserializing, collecting and encoding them was a third
+// of the writer's time for 50-event batches (perf, BENCHMARKS.md). Ids and types stay a string, as the writer's
+// dedupe index keys on them; it reads each back as a slice, which V8 makes without copying.
 import type { LogRecord } from '../../core/event.js';
 
 export interface PackedRecords {
@@ -12,39 +16,54 @@ export interface PackedRecords {
   source: string | string[];
   /** One receivedAt for every record, or each record's. */
   receivedAt: number | number[];
-  /** Each record's messageId, type and body, in that order, concatenated. */
+  /** Each record's messageId and type, in that order, concatenated. */
   text: string;
-  /** Where each of those ends in `text`: [messageId₀, type₀, body₀, messageId₁, ...]. */
+  /** Where each of those ends in `text`: [messageId₀, type₀, messageId₁, ...]. */
   ends: number[];
+  /** Every record's body in UTF-8, one after the other: an ArrayBuffer of its own, to transfer. */
+  bodies: Uint8Array;
+  /** Where each body ends in `bodies`, in bytes. */
+  bodyEnds: number[];
 }
 
 export function packRecords(records: readonly LogRecord[]): PackedRecords {
   const n = records.length;
-  const parts = new Array<string>(n * 3);
-  const ends = new Array<number>(n * 3);
+  const parts = new Array<string>(n * 2);
+  const ends = new Array<number>(n * 2);
+  const bodyEnds = new Array<number>(n);
   const first = records[0];
   let sameSource = true;
   let sameTime = true;
   let at = 0;
+  let bytes = 0;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
     if (r.source !== first!.source) sameSource = false;
     if (r.receivedAt !== first!.receivedAt) sameTime = false;
-    const k = i * 3;
+    const k = i * 2;
     parts[k] = r.messageId;
     ends[k] = at += r.messageId.length;
     parts[k + 1] = r.type;
     ends[k + 1] = at += r.type.length;
-    parts[k + 2] = r.body;
-    ends[k + 2] = at += r.body.length;
+    bodyEnds[i] = bytes += Buffer.byteLength(r.body, 'utf8');
   }
+  // allocUnsafeSlow: a buffer of its own, never a slice of Buffer's shared pool, so that it can be transferred.
+  const bodies = Buffer.allocUnsafeSlow(bytes);
+  for (let i = 0; i < n; i++) bodies.write(records[i]!.body, i === 0 ? 0 : bodyEnds[i - 1]!, 'utf8');
   return {
     n,
     source: first === undefined ? '' : sameSource ? first.source : records.map((r) => r.source),
     receivedAt: first === undefined ? 0 : sameTime ? first.receivedAt : records.map((r) => r.receivedAt),
     text: parts.join(''),
     ends,
+    bodies,
+    bodyEnds,
   };
+}
+
+/** What postMessage must transfer rather than copy. */
+export function packedTransfer(p: PackedRecords): ArrayBuffer {
+  return p.bodies.buffer as ArrayBuffer;
 }
 
 export function packedSource(p: PackedRecords, i: number): string {
@@ -60,13 +79,14 @@ function field(p: PackedRecords, k: number): string {
 }
 
 export function packedMessageId(p: PackedRecords, i: number): string {
-  return field(p, i * 3);
+  return field(p, i * 2);
 }
 
 export function packedType(p: PackedRecords, i: number): string {
-  return field(p, i * 3 + 1);
+  return field(p, i * 2 + 1);
 }
 
-export function packedBody(p: PackedRecords, i: number): string {
-  return field(p, i * 3 + 2);
+/** Record i's body as UTF-8: a view of the packed bytes (bind it with CAST(? AS TEXT) to store it as text). */
+export function packedBodyBytes(p: PackedRecords, i: number): Uint8Array {
+  return p.bodies.subarray(i === 0 ? 0 : p.bodyEnds[i - 1]!, p.bodyEnds[i]!);
 }

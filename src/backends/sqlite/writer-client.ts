@@ -11,7 +11,7 @@
 import type { Worker } from 'node:worker_threads';
 import { SluiceError } from '../../core/errors.js';
 import type { LogRecord } from '../../core/event.js';
-import { packRecords } from './packed-records.js';
+import { packedTransfer, packRecords } from './packed-records.js';
 import { spawnWorker } from './spawn-worker.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterStarted } from './writer-protocol.js';
 
@@ -156,7 +156,10 @@ export class WriterClient {
     const group = this.queue.splice(0, n);
     this.inFlight = group;
     this.inFlightStarted = performance.now();
-    this.worker.postMessage({ id: this.nextId++, ops: groupOps(group), now: Date.now() });
+    const ops = groupOps(group);
+    const transfer: ArrayBuffer[] = [];
+    for (const op of ops) if (op.k === 'append') transfer.push(packedTransfer(op.packed));
+    this.worker.postMessage({ id: this.nextId++, ops, now: Date.now() }, transfer);
   }
 
   private onReply(reply: WriterReply): void {
@@ -228,10 +231,11 @@ export class WriterClient {
 }
 
 /**
- * Body characters one append op carries, at most (a lone larger request goes alone). Past V8's regular object size
- * (~128 KB) a string is allocated in the large-object space, which only a full collection frees: packing a whole
- * group of 50-event batches into one op (~800 KB) made each commit leave megabytes for mark-compact on both threads,
- * and batch ingest slower than one op per request.
+ * Body characters one append op carries, at most (a lone larger request goes alone). It was set when bodies travelled
+ * as one string, which past V8's regular object size (~128 KB) is allocated in the large-object space that only a
+ * full collection frees: a whole group of 50-event batches in one op (~800 KB) made batch ingest slower. Bodies now
+ * travel as bytes outside the heap (packed-records.ts); without the cap, batch CPU per event was the same within the
+ * machine's noise (alternated ad-hoc runs), so it stays.
  */
 const APPEND_OP_CHARS = 64 * 1024;
 
