@@ -19,18 +19,20 @@ export interface PackedRecords {
   /** Each record's messageId and type, in that order, concatenated. */
   text: string;
   /** Where each of those ends in `text`: [messageId₀, type₀, messageId₁, ...]. */
-  ends: number[];
+  ends: Uint32Array;
   /** Every record's body in UTF-8, one after the other: an ArrayBuffer of its own, to transfer. */
   bodies: Uint8Array;
   /** Where each body ends in `bodies`, in bytes. */
-  bodyEnds: number[];
+  bodyEnds: Uint32Array;
 }
 
 export function packRecords(records: readonly LogRecord[]): PackedRecords {
   const n = records.length;
-  const parts = new Array<string>(n * 2);
-  const ends = new Array<number>(n * 2);
-  const bodyEnds = new Array<number>(n);
+  const parts: string[] = [];
+  // Typed arrays: structured clone copies them as bytes. An array made by new Array(n) is "holey" to V8 even once
+  // filled, and holey arrays are cloned element by element as sparse ones: ~75 ns per element each way, against ~9.
+  const ends = new Uint32Array(n * 2);
+  const bodyEnds = new Uint32Array(n);
   const first = records[0];
   let sameSource = true;
   let sameTime = true;
@@ -41,9 +43,8 @@ export function packRecords(records: readonly LogRecord[]): PackedRecords {
     if (r.source !== first!.source) sameSource = false;
     if (r.receivedAt !== first!.receivedAt) sameTime = false;
     const k = i * 2;
-    parts[k] = r.messageId;
+    parts.push(r.messageId, r.type);
     ends[k] = at += r.messageId.length;
-    parts[k + 1] = r.type;
     ends[k + 1] = at += r.type.length;
     bodyEnds[i] = bytes += Buffer.byteLength(r.body, 'utf8');
   }

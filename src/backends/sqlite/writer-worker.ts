@@ -147,7 +147,10 @@ function apply(op: WriteOp, now: number): OpResult {
  * the index until inserted.
  */
 function append(p: PackedRecords): (number | null)[] {
-  const seqs = new Array<number | null>(p.n).fill(null);
+  // Filled by push, not new Array(n): a holey array travels back through postMessage as a sparse one, element by
+  // element (packed-records.ts).
+  const seqs: (number | null)[] = [];
+  for (let i = 0; i < p.n; i++) seqs.push(null);
   const fresh: number[] = [];
   const oneSource = typeof p.source === 'string';
   const pending = p.n > 1 ? new Set<string>() : null;
