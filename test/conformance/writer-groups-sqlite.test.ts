@@ -133,3 +133,27 @@ test('bodies travel to the writer as UTF-8 bytes and are stored as the text they
   assert.deepEqual(rows.map((r) => r.kind), ['text', 'text', 'text', 'text', 'text']);
   assert.deepEqual(rows.map((r) => r.body), bodies.map((b) => b.replace('\ud800', '\ufffd')));
 });
+
+test('the buffers bodies travel in are reused group after group without mixing one group into another', async (t) => {
+  const { log, groups } = openLog(t);
+  const expected = new Map<string, string>();
+  // Groups of different sizes, one after the other: each packs into buffers the writer handed back from earlier ones.
+  for (let g = 0; g < 30; g++) {
+    const requests = Array.from({ length: 1 + (g % 4) }, (_, r) =>
+      Array.from({ length: 1 + ((g * 7 + r) % 5) }, (_, i) => {
+        const id = `g${g}-r${r}-i${i}`;
+        // Now and then a body larger than a spare buffer, which must get one of its own.
+        const size = g % 10 === 5 && r === 0 && i === 0 ? 200_000 : ((g * 131 + i * 17) % 9) * 1000;
+        const body = JSON.stringify({ id, pad: String.fromCharCode(97 + ((g + i) % 26)).repeat(size) });
+        expected.set(id, body);
+        return record(id, body);
+      }),
+    );
+    await Promise.all(requests.map((rs) => log.append(rs)));
+  }
+  assert.ok(groups.length >= 30, 'one commit or more per round');
+  const consumer = await log.consumer('check');
+  const read = await consumer.read(1000);
+  assert.equal(read.length, expected.size);
+  for (const d of read) assert.equal(d.event.body, expected.get(d.event.messageId), d.event.messageId);
+});

@@ -26,7 +26,10 @@ export interface PackedRecords {
   bodyEnds: Uint32Array;
 }
 
-export function packRecords(records: readonly LogRecord[]): PackedRecords {
+/** Bytes for the bodies: a Buffer over an ArrayBuffer of its own (never a slice of Buffer's shared pool), to transfer. */
+export type BodyAlloc = (bytes: number) => Buffer;
+
+export function packRecords(records: readonly LogRecord[], alloc: BodyAlloc = Buffer.allocUnsafeSlow): PackedRecords {
   const n = records.length;
   const parts: string[] = [];
   // Typed arrays: structured clone copies them as bytes. An array made by new Array(n) is "holey" to V8 even once
@@ -48,8 +51,7 @@ export function packRecords(records: readonly LogRecord[]): PackedRecords {
     ends[k + 1] = at += r.type.length;
     bodyEnds[i] = bytes += Buffer.byteLength(r.body, 'utf8');
   }
-  // allocUnsafeSlow: a buffer of its own, never a slice of Buffer's shared pool, so that it can be transferred.
-  const bodies = Buffer.allocUnsafeSlow(bytes);
+  const bodies = alloc(bytes);
   for (let i = 0; i < n; i++) bodies.write(records[i]!.body, i === 0 ? 0 : bodyEnds[i - 1]!, 'utf8');
   return {
     n,
@@ -62,7 +64,7 @@ export function packRecords(records: readonly LogRecord[]): PackedRecords {
   };
 }
 
-/** What postMessage must transfer rather than copy. */
+/** What postMessage must transfer rather than copy: the whole buffer the bodies were packed into. */
 export function packedTransfer(p: PackedRecords): ArrayBuffer {
   return p.bodies.buffer as ArrayBuffer;
 }

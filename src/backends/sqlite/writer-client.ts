@@ -11,7 +11,7 @@
 import type { Worker } from 'node:worker_threads';
 import { SluiceError } from '../../core/errors.js';
 import type { LogRecord } from '../../core/event.js';
-import { packedTransfer, packRecords } from './packed-records.js';
+import { type BodyAlloc, packedTransfer, packRecords } from './packed-records.js';
 import { spawnWorker } from './spawn-worker.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterStarted } from './writer-protocol.js';
 
@@ -21,6 +21,14 @@ import type { OpResult, WriteOp, WriterInit, WriterReply, WriterStarted } from '
  * process's peak RSS under 1,000 batch connections fell by 10–30 MB (ad-hoc, alternated runs; BENCHMARKS.md).
  */
 const WRITER_HEAP = { maxYoungGenerationSizeMb: 8 };
+
+/**
+ * Buffers kept for packing bodies into, and the size of a new one. The writer transfers each op's buffer back with
+ * its reply; an op carries up to APPEND_OP_CHARS characters (a record may cross it), so 128 KiB holds most and a
+ * group's ops fit in the spares. Bounded: a buffer past the count is dropped, one too small is replaced.
+ */
+const SPARE_BUFFERS = 32;
+const BODY_BUFFER_BYTES = 128 * 1024;
 
 /** How long writes without an append are held back for one to ride with, at most. */
 const HOLD_MS = 5;
@@ -68,6 +76,13 @@ export class WriterClient {
   private held: NodeJS.Timeout | null = null;
   private flushScheduled = false;
   private isStarted = false;
+  private readonly spare: ArrayBuffer[] = [];
+  /** Bytes for an op's bodies: a spare buffer when one is large enough, else a new one. */
+  private readonly alloc: BodyAlloc = (bytes) => {
+    let ab = this.spare.pop();
+    if (ab === undefined || ab.byteLength < bytes) ab = new ArrayBuffer(Math.max(bytes, BODY_BUFFER_BYTES));
+    return Buffer.from(ab, 0, bytes);
+  };
 
   constructor(
     init: WriterInit,
@@ -154,15 +169,25 @@ export class WriterClient {
       n++;
     }
     const group = this.queue.splice(0, n);
+    let ops: WriteOp[];
+    const transfer: ArrayBuffer[] = [];
+    try {
+      ops = groupOps(group, this.alloc);
+      for (const op of ops) if (op.k === 'append') transfer.push(packedTransfer(op.packed));
+    } catch (err) {
+      // A bug in packing fails this group's writes (their callers answer 500) instead of leaving them unanswered.
+      this.queuedBytes -= group.reduce((sum, p) => sum + p.bytes, 0);
+      for (const p of group) p.reject(err as Error);
+      this.scheduleFlush();
+      return;
+    }
     this.inFlight = group;
     this.inFlightStarted = performance.now();
-    const ops = groupOps(group);
-    const transfer: ArrayBuffer[] = [];
-    for (const op of ops) if (op.k === 'append') transfer.push(packedTransfer(op.packed));
     this.worker.postMessage({ id: this.nextId++, ops, now: Date.now() }, transfer);
   }
 
   private onReply(reply: WriterReply): void {
+    for (const ab of reply.spent ?? []) if (this.spare.length < SPARE_BUFFERS) this.spare.push(ab);
     const group = this.inFlight;
     if (group === null) return;
     if (reply.id === 0) return;
@@ -245,7 +270,7 @@ const APPEND_OP_CHARS = 64 * 1024;
  * the packed copy is what travels, and records held until the commit outlived young-generation collections, which
  * copied every body they held and then promoted them for a full collection to free (see SqliteLog.append).
  */
-export function groupOps(group: readonly Pending[]): WriteOp[] {
+export function groupOps(group: readonly Pending[], alloc?: BodyAlloc): WriteOp[] {
   const packs: LogRecord[][] = [];
   let current: LogRecord[] | null = null;
   let chars = 0;
@@ -261,7 +286,7 @@ export function groupOps(group: readonly Pending[]): WriteOp[] {
     chars += p.bytes;
     p.records = null;
   }
-  const ops: WriteOp[] = packs.map((records) => ({ k: 'append', packed: packRecords(records) }));
+  const ops: WriteOp[] = packs.map((records) => ({ k: 'append', packed: packRecords(records, alloc) }));
   for (const p of group) {
     if (p.op === null) continue;
     p.resultOp = ops.length;

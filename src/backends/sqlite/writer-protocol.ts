@@ -41,7 +41,8 @@ export interface WriterInit {
 }
 
 export type WriterRequest = { id: number; ops: WriteOp[]; now: number } | { id: number; close: true };
-export type WriterReply = { id: number; ok: true; results: OpResult[] } | { id: number; ok: false; error: string };
+/** `spent`: the request's append bodies' buffers, transferred back for the client to pack into again (packed-records.ts). */
+export type WriterReply = ({ id: number; ok: true; results: OpResult[] } | { id: number; ok: false; error: string }) & { spent?: ArrayBuffer[] };
 
 /** Sent once, when the writer has loaded what it needs (the dedupe index) and takes groups. */
 export type WriterStarted = { started: true };

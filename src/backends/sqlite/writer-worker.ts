@@ -6,7 +6,7 @@ import { DedupeIndex, type StoredPair } from './dedupe-index.js';
 import { eventDeleter, pruneHoles } from './event-holes.js';
 import { EventInserter } from './event-inserter.js';
 import { deleteDeadLettersNaming } from './privacy-forget.js';
-import { type PackedRecords, packedMessageId, packedSource } from './packed-records.js';
+import { type PackedRecords, packedMessageId, packedSource, packedTransfer } from './packed-records.js';
 import { CACHE_KIB, configure } from './schema.js';
 import { type ExtensionOp, WRITER_EXTENSIONS, type WriterExtension } from './writer-extensions.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterRequest, WriterStarted } from './writer-protocol.js';
@@ -220,7 +220,12 @@ parentPort!.on('message', (msg: WriterRequest) => {
       // The database cannot be read either; the next group fails too and tries again.
     }
   }
-  parentPort!.postMessage(reply);
+  // The bodies' buffers go back to the client, which packs the next groups into them: off-heap memory the writer
+  // would otherwise hold until its next collection, and a fresh allocation per op on the other side.
+  const spent: ArrayBuffer[] = [];
+  for (const op of msg.ops) if (op.k === 'append') spent.push(packedTransfer(op.packed));
+  reply.spent = spent;
+  parentPort!.postMessage(reply, spent);
 });
 
 // The dedupe index is built (seconds for millions of events in the window): from now on groups commit at once.
