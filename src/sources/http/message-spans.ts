@@ -8,7 +8,6 @@ export type SpanMode = 'single' | 'batch';
 
 /** The fields located, in the order of their slots (a field's number is its index here). */
 export const SPAN_FIELDS = ['context', 'properties', 'traits', 'integrations'] as const;
-export type SpanField = (typeof SPAN_FIELDS)[number];
 
 /** Slots per message: a usable flag, then the start and end of each field. */
 const STRIDE = 1 + SPAN_FIELDS.length * 2;
@@ -52,7 +51,7 @@ export class MessageSpans {
     this.at[index * STRIDE] = 0;
   }
 
-  /** The body's batch array is not the one located (an escaped "batch" key, or another "batch" after it). */
+  /** A key of the batch body is escaped: it may be "batch", so the array located may not be the one parsed. */
   distrustAll(): void {
     this.unusable = true;
   }
