@@ -98,6 +98,10 @@ describe('eventText: the stored event from the client text', () => {
   it('adds the connection address to an empty context and keeps a client address as sent', () => {
     const empty = both('{"userId":"u","event":"E","context":{ }}', 'single', 'track', { ip: '10.0.0.1' });
     assert.deepEqual(values(empty.quick), values(empty.long));
+    // A single call's context copied with the address appended: the client's spelling shows the copy was made.
+    const spelled = both('{"userId":"u","event":"E","context":{ "n" : 1.50 }}', 'single', 'track', { ip: '10.0.0.1' });
+    assert.match(spelled.quick.records[0]!.body, /"context":\{ "n" : 1\.50 ,"ip":"10\.0\.0\.1"\}/);
+    assert.deepEqual(values(spelled.quick), values(spelled.long));
     const own = both('{"messageId":"m","userId":"u","event":"E","context":{"ip":"203.0.113.9","a":1}}', 'single', 'track', { ip: '10.0.0.1' });
     assert.deepEqual(bodies(own.quick), bodies(own.long));
     assert.equal((JSON.parse(own.quick.records[0]!.body) as { context: { ip: string } }).context.ip, '203.0.113.9');
@@ -154,6 +158,14 @@ describe('eventText: the stored event from the client text', () => {
     const text = JSON.stringify({ batch: [{ type: 'track', userId: 'u', event: 'E', context: { a: 1 } }], context: { library: { name: 'x' } }, integrations: { All: true } });
     const { quick, long } = both(text, 'batch', 'track', { ip: '10.0.0.1' });
     assert.deepEqual(values(quick), values(long));
+    // Each envelope object alone, into items that have their own: the item's own text would lack the envelope's keys.
+    const item = { type: 'track', userId: 'u', event: 'E', context: { a: 1 }, integrations: { Amplitude: true } };
+    for (const envelope of [{ context: { library: { name: 'x' } } }, { integrations: { All: false } }]) {
+      const merged = both(JSON.stringify({ batch: [item], ...envelope }), 'batch', 'track', { ip: '10.0.0.1' });
+      assert.deepEqual(values(merged.quick), values(merged.long), JSON.stringify(envelope));
+      const stored = JSON.parse(merged.quick.records[0]!.body) as { context: Record<string, unknown>; integrations: Record<string, unknown> };
+      assert.deepEqual({ ...stored.context, ...stored.integrations }, { a: 1, ip: '10.0.0.1', Amplitude: true, ...envelope.context, ...envelope.integrations });
+    }
   });
 
   it('agrees with the long way on random messages in random spacing', () => {
@@ -181,6 +193,7 @@ describe('eventText: the stored event from the client text', () => {
       return m;
     };
     const space = (json: string): string => json.replace(/([{}[\],:])/g, (c) => pick(['', ' ', '\n', '\t '] as const) + c + pick(['', ' ', '\r\n'] as const));
+    let copied = 0;
     for (let round = 0; round < 300; round++) {
       const batch = Array.from({ length: 1 + rand(4) }, message);
       // Spacing inside strings is taken out again: JSON.stringify leaves no raw whitespace in them to lose.
@@ -191,7 +204,10 @@ describe('eventText: the stored event from the client text', () => {
       const { quick, long } = both(text, 'batch', 'track', facts);
       assert.deepEqual(quick.rejections, long.rejections);
       assert.deepEqual(values(quick), values(long), text);
+      // Spaced input copied keeps its spacing: the short way was taken for these, not only the long one.
+      copied += quick.records.filter((r) => /\s/.test(r.body)).length;
     }
+    assert.ok(copied > 200, `${copied} events were written from the client's text`);
   });
 });
 

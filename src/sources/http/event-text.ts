@@ -5,14 +5,14 @@
 // order, as JSON.stringify(normalize(...)) (normalize.ts); only the client's own whitespace and number spelling
 // inside those four objects can differ, which no JSON reader sees. event-text.test.ts holds the two to that.
 import type { EventType } from '../../core/event.js';
-import type { MessageSpans } from './message-spans.js';
+import { type MessageSpans, SPAN_FIELDS } from './message-spans.js';
 import { eventIp, eventTimestamp, receivedAtIso, type RequestFacts } from './normalize.js';
 import type { CheckedMessage } from './validate.js';
 
-const CONTEXT = 0;
-const PROPERTIES = 1;
-const TRAITS = 2;
-const INTEGRATIONS = 3;
+const CONTEXT = SPAN_FIELDS.indexOf('context');
+const PROPERTIES = SPAN_FIELDS.indexOf('properties');
+const TRAITS = SPAN_FIELDS.indexOf('traits');
+const INTEGRATIONS = SPAN_FIELDS.indexOf('integrations');
 
 /**
  * A string as JSON. Ids, names and dates seldom need an escape, and JSON.stringify's setup for each call cost more
@@ -35,7 +35,7 @@ function hasKeys(o: object): boolean {
 /**
  * The event's JSON, or undefined when this message must go the long way (normalize, then JSON.stringify): its spans
  * are not trusted, a field it has was not located, or its context.ip must be rewritten in place. `m`'s context and
- * integrations must be the message's own, not merged with a batch envelope's.
+ * integrations must be the message's own, not merged with a batch envelope's (prepareBatch drops the spans then).
  */
 export function eventText(type: EventType, m: CheckedMessage, facts: RequestFacts, messageId: string, spans: MessageSpans, index: number): string | undefined {
   if (!spans.usable(index)) return undefined;

@@ -3,7 +3,7 @@
 // size. Pure: no I/O, so it is tested without a server.
 import { randomUUID } from 'node:crypto';
 import { SluiceError, type ErrorCode } from '../../core/errors.js';
-import { type EventType, isEventType, type JsonObject, type LogRecord } from '../../core/event.js';
+import { type EventType, isEventType, type JsonObject, type LogRecord, type TrackingEvent } from '../../core/event.js';
 import type { IngestLimits } from '../../core/limits.js';
 import type { FieldHasher } from '../../privacy/hashing.js';
 import type { Suppression } from '../../privacy/suppression.js';
@@ -12,7 +12,7 @@ import { eventText } from './event-text.js';
 import type { MessageSpans } from './message-spans.js';
 import { normalize, type RequestFacts } from './normalize.js';
 import { blockedError, checkAgainstPlan, dropClaimedMarker, markPlanned, PlanBlockedError } from './plan-check.js';
-import { type CheckedMessage, checkMessage, isPlainObject } from './validate.js';
+import { checkMessage, isPlainObject } from './validate.js';
 
 export interface Rejection {
   index: number | null;
@@ -72,53 +72,48 @@ function exceedsBytes(s: string, limit: number): boolean {
 }
 
 /**
- * The stored event's JSON written from the client's text (event-text.ts), or undefined for the long way. Only when
- * nothing rewrites the event inside: no tracking plan (it marks the event), no hashed fields, no envelope merged into
- * the message.
+ * Whether the stored event may be written from the client's text (event-text.ts): only when nothing rewrites the event
+ * inside, so no tracking plan (it marks the event) and no hashed fields. A batch whose envelope is merged into its items
+ * gives them a context without spans (prepareBatch).
  */
-function quickBody(type: EventType, checked: CheckedMessage, ctx: IngestContext, index: number | undefined, merged: boolean): { messageId: string; body: string } | undefined {
-  if (merged || ctx.spans === undefined || ctx.plan !== undefined) return undefined;
-  if (ctx.privacy !== undefined && !ctx.privacy.hasher.empty) return undefined;
-  const messageId = checked.messageId ?? randomUUID();
-  const body = eventText(type, checked, ctx, messageId, ctx.spans, index ?? 0);
-  return body === undefined ? undefined : { messageId, body };
+function fromClientText(ctx: IngestContext): ctx is IngestContext & { spans: MessageSpans } {
+  return ctx.spans !== undefined && ctx.plan === undefined && (ctx.privacy === undefined || ctx.privacy.hasher.empty);
 }
 
-function prepareOne(msg: JsonObject, type: EventType, ctx: IngestContext, index: number | undefined, out: Prepared, envelopeSentAt?: string, merged = false): void {
+function prepareOne(msg: JsonObject, type: EventType, ctx: IngestContext, index: number | undefined, out: Prepared, envelopeSentAt?: string): void {
   const checked = checkMessage(msg, type, index, ctx.headerAnonymousId, envelopeSentAt);
   const report = ctx.plan === undefined ? null : checkAgainstPlan(ctx.plan, type, checked);
   if (report?.blocked) throw blockedError(report, index);
-  const quick = quickBody(type, checked, ctx, index, merged);
-  let messageId: string;
-  let body: string;
-  if (quick !== undefined) {
-    // No field is hashed on this path, so the ids suppression compares are the message's own.
-    if (ctx.privacy?.suppression.matches(checked)) {
-      out.suppressed = (out.suppressed ?? 0) + 1;
-      return;
-    }
-    ({ messageId, body } = quick);
-  } else {
-    const event = normalize(type, checked, ctx);
-    if (ctx.privacy !== undefined) {
-      if (!ctx.privacy.hasher.empty) ctx.privacy.hasher.apply(event);
-      // After hashing: the ids a profile holds are the stored (possibly hashed) ones.
-      if (ctx.privacy.suppression.matches(event)) {
-        out.suppressed = (out.suppressed ?? 0) + 1;
-        return;
-      }
-    }
+  let messageId = '';
+  let body: string | undefined;
+  if (fromClientText(ctx)) {
+    messageId = checked.messageId ?? randomUUID();
+    body = eventText(type, checked, ctx, messageId, ctx.spans, index ?? 0);
+  }
+  // The long way: the event built, hashed, marked by the plan, then serialized.
+  let event: TrackingEvent | undefined;
+  if (body === undefined) {
+    event = normalize(type, checked, ctx);
+    if (ctx.privacy !== undefined && !ctx.privacy.hasher.empty) ctx.privacy.hasher.apply(event);
+  }
+  // After hashing: the ids a profile holds are the stored (possibly hashed) ones; the short way hashes nothing.
+  if (ctx.privacy?.suppression.matches(event ?? checked)) {
+    out.suppressed = (out.suppressed ?? 0) + 1;
+    return;
+  }
+  if (event !== undefined) {
     if (report !== null) markPlanned(event, report);
     else if (ctx.plan !== undefined) dropClaimedMarker(event);
     messageId = event.messageId;
-    body = JSON.stringify(event);
   }
-  if (exceedsBytes(body, ctx.limits.max_message_bytes)) {
+  // Either the client's text was written, or the event was built: one of the two is there.
+  const json = body ?? JSON.stringify(event);
+  if (exceedsBytes(json, ctx.limits.max_message_bytes)) {
     const where = index === undefined ? 'the message' : `item ${index}`;
     throw new SluiceError('message_too_large', `${where} is larger than ${ctx.limits.max_message_bytes} bytes`, index === undefined ? {} : { index });
   }
   if (report !== null) (out.findings ??= []).push({ ...report, record: out.records.length });
-  out.records.push({ source: ctx.source, messageId, type, receivedAt: ctx.receivedAt, body });
+  out.records.push({ source: ctx.source, messageId, type, receivedAt: ctx.receivedAt, body: json });
   out.types.push(type);
 }
 
@@ -155,6 +150,8 @@ export function prepareBatch(body: unknown, ctx: IngestContext): Prepared {
   const envContext = isPlainObject(body.context) ? body.context : undefined;
   const envIntegrations = isPlainObject(body.integrations) ? body.integrations : undefined;
   const envSentAt = typeof body.sentAt === 'string' ? body.sentAt : undefined;
+  // Items the envelope is merged into hold objects that are not the client's text: they are serialized.
+  const itemCtx: IngestContext = envContext === undefined && envIntegrations === undefined ? ctx : { ...ctx, spans: undefined };
 
   const out: Prepared = { records: [], types: [], rejections: [] };
   for (let i = 0; i < batch.length; i++) {
@@ -169,18 +166,16 @@ export function prepareBatch(body: unknown, ctx: IngestContext): Prepared {
         throw new SluiceError('invalid_field', `item ${i}: type must be one of track, identify, page, screen, group, alias`, { field: 'type', index: i });
       }
       let msg: JsonObject = item;
-      let merged = false;
       // The envelope's sentAt is passed on, not copied into each item: copying every item cost more than the rest
       // of its preparation bar JSON.stringify. Its context and integrations are merged into a copy.
       if (envContext !== undefined || envIntegrations !== undefined) {
         msg = { ...item };
-        merged = true;
         if (envContext !== undefined) msg.context = isPlainObject(item.context) ? { ...envContext, ...item.context } : (item.context ?? envContext);
         if (envIntegrations !== undefined) {
           msg.integrations = isPlainObject(item.integrations) ? { ...envIntegrations, ...item.integrations } : (item.integrations ?? envIntegrations);
         }
       }
-      prepareOne(msg, type, ctx, i, out, envSentAt, merged);
+      prepareOne(msg, type, itemCtx, i, out, envSentAt);
     } catch (err) {
       out.rejections.push(toRejection(err, i, item));
       if (err instanceof PlanBlockedError) (out.findings ??= []).push(err.finding);
