@@ -29,11 +29,21 @@ export interface SqliteLogOptions extends LogSettings, WriterLimits {
 }
 
 /**
- * 64 MiB of WAL. Past it the writer copies what the checkpointer thread has not yet copied (at most ~200 ms of
- * appends), so that the next commit starts the WAL over from its first frame (writer-worker.ts says why it must).
- * Larger makes that pause rarer, not shorter, and keeps more of the WAL in the page cache.
+ * 64 MiB of WAL. Past it the writer copies what the checkpointer thread has not yet copied (at most one
+ * CHECKPOINT_EVERY_MS of appends), so that the next commit starts the WAL over from its first frame (writer-worker.ts
+ * says why it must). Larger makes that pause rarer, not shorter, and keeps more of the WAL in the page cache.
  */
 export const WAL_RESET_PAGES = 16_384;
+
+/**
+ * How often the checkpointer thread copies committed WAL pages into the database file. Each pass ends with an fsync
+ * of the database file, which shares the disk with the writer's commits: at 200 ms a pass flushed ~9 MB of batches
+ * (10–17 ms), and the commits queued behind it; and the writer's own checkpoint at each WAL restart (writer-worker.ts)
+ * copied up to a whole interval's appends inside a commit (20–40 ms once every ~1.5 s at half the batch capacity).
+ * At 50 ms the batch half-load p99 fell from 20–34 to 13–21 ms, with the same CPU per event (ad-hoc runs,
+ * BENCHMARKS.md, 2026-12-04 late).
+ */
+const CHECKPOINT_EVERY_MS = 50;
 
 const MAX_PENDING_REJECTS = 10_000;
 
@@ -56,7 +66,7 @@ export class SqliteLog implements Log, RejectLog {
     configure(this.db, CACHE_KIB.reader);
     migrate(this.db);
     for (const x of WRITER_EXTENSIONS) this.db.exec(x.schema);
-    this.checkpointer = spawnWorker('checkpointer-worker', { path: opts.path, everyMs: 200 });
+    this.checkpointer = spawnWorker('checkpointer-worker', { path: opts.path, everyMs: CHECKPOINT_EVERY_MS });
     this.checkpointer.unref();
     // A checkpointer that dies costs only WAL growth; commits stay durable. Note it and carry on.
     this.checkpointer.on('error', (err) => opts.onCheckpointerError?.(err));
