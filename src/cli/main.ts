@@ -1,13 +1,16 @@
-#!/usr/bin/env -S node --max-old-space-size=1024
+#!/usr/bin/env -S node --max-old-space-size=1024 --max-semi-space-size=8
 // A 1 GB heap limit, far above what the server holds alive (tens of MB: every queue in it is bounded), because V8 sizes
 // its old generation from the limit: with the default (4 GB here) it let it grow to 4× what survived the last full
 // collection, ~90 MB of mostly garbage under 1,000 connections; with 1 GB it grows by ~1.6× (ad-hoc: 30–40 MB, and
 // RSS under single-call overload ~265 → ~200 MB, BENCHMARKS.md). A larger limit: node --max-old-space-size=N
 // $(which sluice) start (a command-line flag wins over NODE_OPTIONS, so NODE_OPTIONS cannot raise it).
-// V8's default young generation (16 MB semi-spaces). A 64 MB one (`--max-semi-space-size=64`) cut a destination
-// runner's CPU per event by ~15% but added ~100 MB of resident memory under batch ingest, which must stay under
-// 256 MB under overload (BENCHMARKS.md, 2026-12-03): delivery meets its targets twice over without it, so it is the
-// operator's choice (NODE_OPTIONS=--max-semi-space-size=64) for delivery-heavy workers, not the default.
+// An 8 MB young generation (semi-spaces) for the main thread, not V8's 16 MB: under 1,000 connections of 50-event
+// batches the main thread's young generation filled with request garbage before each scavenge, and RSS peaked at
+// 259–285 MB against 242–245 with 8 (ad-hoc, alternated, BENCHMARKS.md 2026-12-04 late); the target under overload is
+// 256 MB. It costs ~2–5% of single-call capacity and ~4% of batch capacity in CPU per request, and nothing measurable in
+// delivery (Amplitude 13.6 vs 13.2 µs per event, Mixpanel 12.9 vs 13.5). 4 MB cost delivery up to 28%; 64 MB cut a
+// destination runner's CPU per event by ~15% for ~100 MB more RSS: the operator's choice for a delivery-heavy
+// worker, `node --max-semi-space-size=64 $(which sluice) start`.
 // The sluice command. Parses arguments and calls app/; nothing else.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkConfig } from '../app/check-config.js';
