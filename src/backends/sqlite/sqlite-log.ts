@@ -40,7 +40,7 @@ export const WAL_RESET_PAGES = 16_384;
  * of the database file, which shares the disk with the writer's commits: at 200 ms a pass flushed ~9 MB of batches
  * (10–17 ms), and the commits queued behind it; and the writer's own checkpoint at each WAL restart (writer-worker.ts)
  * copied up to a whole interval's appends inside a commit (20–40 ms once every ~1.5 s at half the batch capacity).
- * At 50 ms the batch half-load p99 fell from 20–34 to 13–21 ms, with the same CPU per event (ad-hoc runs,
+ * At 50 ms the batch half-load p99 fell from 20–36 to 13–21 ms, with the same CPU per event (ad-hoc runs,
  * BENCHMARKS.md, 2026-12-04 late).
  */
 const CHECKPOINT_EVERY_MS = 50;
