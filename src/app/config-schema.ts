@@ -52,7 +52,7 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({
       backend: z.enum(['sqlite', 'nats']).default('sqlite').describe('Where the log lives: sqlite (embedded, the default) or nats (NATS JetStream, shared by several processes; docs/backends.md).'),
-      dedupe_window_hours: z.number().positive().default(24).describe('A (source, messageId) seen within this window is stored once. The embedded log keeps one to two windows of keys in memory at 11–21 bytes per event (at a sustained 1,000 events/s and 24 h: 1–3.6 GB); shorten it for high sustained rates.'),
+      dedupe_window_hours: z.number().positive().default(24).describe('A (source, messageId) seen within this window is stored once. The embedded log keeps one to two windows of keys in memory at 11–21 bytes per event, up to 32 for a while after its table grows (at a sustained 1,000 events/s and 24 h: 1–3.6 GB); shorten it for high sustained rates. It counts in the resident memory of the server: the overload runs of the ingest benchmark start with ~2 million events in the window, 32–48 MB of it (BENCHMARKS.md).'),
       retention_hours: z.number().positive().default(168).describe('Events older than this are dropped once every consumer has read them.'),
       max_rows_per_commit: z.number().int().positive().default(10_000).describe('Rows one group commit may carry.'),
       max_queued_bytes: z.number().int().positive().default(8 * 1024 * 1024).describe('Event bytes waiting for the disk before requests get 429 (tracking requests are shed unread from ¾ of it). Bounds memory and the wait under overload: 8 MB is ~0.3 s of batch ingest at capacity.'),

@@ -84,11 +84,11 @@ test('a growth is moved a few entries per add, and every pair is found while it 
     idx.add(p.source, p.messageId, i);
   };
   let i = 0;
-  while (!idx.moving) add(++i);
+  while (!idx.moving.current) add(++i);
   const grownAt = i;
   assert.ok(grownAt > 3000, `the first growth comes at 3/4 of 4,096 slots (came after ${grownAt} adds)`);
   let movingFor = 0;
-  while (idx.moving) {
+  while (idx.moving.current) {
     add(++i);
     movingFor++;
     // Lookups in the middle of the move: pairs added before the growth, the one just added, and one never added.
@@ -99,4 +99,26 @@ test('a growth is moved a few entries per add, and every pair is found while it 
   assert.ok(movingFor > 100, `the move was spread over ${movingFor} adds, not done in one`);
   for (let j = 1; j <= i; j++) assert.ok(idx.has('web', `g-${j}`), `pair ${j} is found once the move is done`);
   assert.equal(idx.size, i);
+});
+
+test('a generation retired in the middle of a move finishes it as new pairs are added, and is still looked up', () => {
+  const stored = new Map<number, StoredPair>();
+  const idx = indexOver(stored, 1000, 0);
+  let i = 0;
+  const add = (): void => {
+    i++;
+    const p = { source: 'web', messageId: `r-${i}` };
+    stored.set(i, p);
+    idx.add(p.source, p.messageId, i);
+  };
+  while (!idx.moving.current) add();
+  idx.rotateIfDue(1000);
+  assert.deepEqual(idx.moving, { current: false, previous: true }, 'the rotation came in the middle of the move');
+  const retiredUpTo = i;
+  while (idx.moving.previous) {
+    add();
+    assert.ok(idx.has('web', `r-${1 + ((i * 7919) % retiredUpTo)}`), 'a pair of the retired generation is found mid-move');
+    assert.ok(i < retiredUpTo * 4, 'the retired generation finishes its move');
+  }
+  for (let j = 1; j <= i; j++) assert.ok(idx.has('web', `r-${j}`), `pair ${j} is found`);
 });

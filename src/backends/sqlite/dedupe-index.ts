@@ -3,7 +3,8 @@
 // event and made every commit write megabytes to the WAL. This index costs 8 bytes per slot (a 32-bit fingerprint and
 // the event's position as a 32-bit offset from the table's first), 11–21 bytes per event in the window: ~1.3 GB for
 // 86 million events (1,000 events/s for a day), which is why the load factor goes to 3/4. Right after a growth, for
-// as long as its entries are being moved (MOVE_PER_ADD), the outgrown arrays are kept as well: 32 bytes per event.
+// as long as its entries are being moved (MOVE_PER_ADD), the outgrown arrays are kept as well: up to 32 bytes per
+// event.
 //
 // It is exact: the table keeps a 32-bit fingerprint and the event's position; a fingerprint match is confirmed by
 // reading that event back (a primary-key lookup), so a fingerprint collision never drops an event. The index is
@@ -91,7 +92,7 @@ class FingerprintTable {
 
   add(fp: number, seq: number): void {
     if (this.base === -1) this.base = seq;
-    if (this.oldFps !== null) this.move(MOVE_PER_ADD);
+    this.moveSome();
     if ((this.size + 1) * 4 > this.fps.length * 3) this.grow();
     this.put(fp, seq - this.base);
     this.size++;
@@ -101,6 +102,11 @@ class FingerprintTable {
   some(fp: number, visit: (seq: number) => boolean): boolean {
     if (probe(this.fps, this.offsets, this.base, fp, visit)) return true;
     return this.oldFps !== null && probe(this.oldFps, this.oldOffsets!, this.base, fp, visit);
+  }
+
+  /** Moves the next few slots of an outgrown table, if one is being moved. */
+  moveSome(): void {
+    if (this.oldFps !== null) this.move(MOVE_PER_ADD);
   }
 
   private put(fp: number, offset: number): void {
@@ -157,9 +163,9 @@ export class DedupeIndex {
     return this.current.size + this.previous.size;
   }
 
-  /** True while the current generation is moving its entries into a grown table (tests look). */
-  get moving(): boolean {
-    return this.current.moving;
+  /** Whether each generation is moving its entries into a grown table (tests look). */
+  get moving(): { current: boolean; previous: boolean } {
+    return { current: this.current.moving, previous: this.previous.moving };
   }
 
   has(source: string, messageId: string): boolean {
@@ -179,6 +185,9 @@ export class DedupeIndex {
       this.current = new FingerprintTable();
     }
     this.current.add(fingerprint(source, messageId), seq);
+    // A generation retired in the middle of a move gets no adds of its own: its move goes on with the current one's,
+    // or it would hold both arrays for a whole window.
+    this.previous.moveSome();
   }
 
   rotateIfDue(now: number): void {
