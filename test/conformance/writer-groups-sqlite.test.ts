@@ -14,18 +14,22 @@ function record(id: string, body = '{}'): { source: string; messageId: string; t
 }
 
 /** A log in a fresh directory, removed after the test, that records each commit's writes and rows in `groups`. */
-function openLog(t: TestContext): { log: SqliteLog; groups: { ops: number; rows: number }[] } {
+function openLog(t: TestContext): { log: SqliteLog; groups: { ops: number; rows: number }[]; newBuffers: number[] } {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-groups-'));
   const groups: { ops: number; rows: number }[] = [];
+  const newBuffers: number[] = [];
   const log = new SqliteLog({
     path: join(dir, 'sluice.db'), dedupe_window_ms: 60_000, retention_ms: 60_000, keep_rejects: 1000, maxRowsPerCommit: 10_000, maxQueuedBytes: 1 << 20,
-    onCommit: ({ ops, rows }) => groups.push({ ops, rows }),
+    onCommit: ({ ops, rows, newBuffers: n }) => {
+      groups.push({ ops, rows });
+      newBuffers.push(n);
+    },
   });
   t.after(async () => {
     await log.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { log, groups };
+  return { log, groups, newBuffers };
 }
 
 test('under appends, a write without one waits for the next append and commits with it; alone, it commits at once', async (t) => {
@@ -135,7 +139,7 @@ test('bodies travel to the writer as UTF-8 bytes and are stored as the text they
 });
 
 test('the buffers bodies travel in are reused group after group without mixing one group into another', async (t) => {
-  const { log, groups } = openLog(t);
+  const { log, groups, newBuffers } = openLog(t);
   const expected = new Map<string, string>();
   // Groups of different sizes, one after the other: each packs into buffers the writer handed back from earlier ones.
   for (let g = 0; g < 30; g++) {
@@ -152,6 +156,10 @@ test('the buffers bodies travel in are reused group after group without mixing o
     await Promise.all(requests.map((rs) => log.append(rs)));
   }
   assert.ok(groups.length >= 30, 'one commit or more per round');
+  // Each round's appends pack into buffers handed back by the round before; new ones only at first and for the
+  // three bodies larger than a spare buffer (and the round after each, whose spare went with it).
+  const made = newBuffers.reduce((a, b) => a + b, 0);
+  assert.ok(made <= 12, `${made} body buffers allocated over ${groups.length} commits`);
   const consumer = await log.consumer('check');
   const read = await consumer.read(1000);
   assert.equal(read.length, expected.size);

@@ -58,7 +58,8 @@ export interface WriterLimits {
 }
 
 export interface CommitObserver {
-  (info: { rows: number; ops: number; ms: number; ok: boolean }): void;
+  /** `newBuffers`: body buffers allocated for the group, not taken from the spares the writer handed back. */
+  (info: { rows: number; ops: number; ms: number; ok: boolean; newBuffers: number }): void;
 }
 
 export class WriterClient {
@@ -66,6 +67,9 @@ export class WriterClient {
   private queue: Pending[] = [];
   private inFlight: Pending[] | null = null;
   private inFlightStarted = 0;
+  /** Body buffers allocated since the last group was sent: that group's, once it is. */
+  private newBuffers = 0;
+  private inFlightNewBuffers = 0;
   private queuedBytes = 0;
   private nextId = 1;
   private failed: Error | null = null;
@@ -80,7 +84,10 @@ export class WriterClient {
   /** Bytes for an op's bodies: a spare buffer when one is large enough, else a new one. */
   private readonly alloc: BodyAlloc = (bytes) => {
     let ab = this.spare.pop();
-    if (ab === undefined || ab.byteLength < bytes) ab = new ArrayBuffer(Math.max(bytes, BODY_BUFFER_BYTES));
+    if (ab === undefined || ab.byteLength < bytes) {
+      ab = new ArrayBuffer(Math.max(bytes, BODY_BUFFER_BYTES));
+      this.newBuffers++;
+    }
     return Buffer.from(ab, 0, bytes);
   };
 
@@ -183,6 +190,8 @@ export class WriterClient {
     }
     this.inFlight = group;
     this.inFlightStarted = performance.now();
+    this.inFlightNewBuffers = this.newBuffers;
+    this.newBuffers = 0;
     this.worker.postMessage({ id: this.nextId++, ops, now: Date.now() }, transfer);
   }
 
@@ -198,7 +207,7 @@ export class WriterClient {
       rows += p.rows;
     }
     if (rows > 0) this.lastAppendAt = performance.now();
-    this.onCommit({ rows, ops: group.length, ms: performance.now() - this.inFlightStarted, ok: reply.ok });
+    this.onCommit({ rows, ops: group.length, ms: performance.now() - this.inFlightStarted, ok: reply.ok, newBuffers: this.inFlightNewBuffers });
     if (reply.ok) {
       for (const p of group) {
         const result = reply.results[p.resultOp] ?? null;
