@@ -11,6 +11,8 @@
 // delivery (Amplitude 13.6 vs 13.2 µs per event, Mixpanel 12.9 vs 13.5). 4 MB cost delivery up to 28%; 64 MB cut a
 // destination runner's CPU per event by ~15% for ~100 MB more RSS: the operator's choice for a delivery-heavy
 // worker, `node --max-semi-space-size=64 $(which sluice) start`.
+// Both flags are for the main thread alone: they are cleared before any worker thread starts, whose heaps their own
+// resourceLimits size (src/core/worker-heap.ts).
 // The sluice command. Parses arguments and calls app/; nothing else.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkConfig } from '../app/check-config.js';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteLog } from '../../src/backends/sqlite/sqlite-log.js';
+import { packedMessageId, packRecords } from '../../src/backends/sqlite/packed-records.js';
 import { groupOps, type Pending } from '../../src/backends/sqlite/writer-client.js';
 
 function record(id: string, body = '{}'): { source: string; messageId: string; type: string; receivedAt: number; body: string } {
@@ -114,6 +115,31 @@ test('a group packs its appends into ops of up to 64 K body characters, appends 
   assert.deepEqual(group.map((p) => [p.resultOp, p.resultAt]), [[0, 0], [2, 0], [0, 2], [0, 3], [1, 0], [1, 2]]);
   // The packed copy is what travels: no pending append holds its records until the commit.
   assert.deepEqual(group.map((p) => p.records), [null, null, null, null, null, null]);
+});
+
+test('appends packed as they were queued share ops with the others, in order, each result where noted', () => {
+  const big = 'b'.repeat(30_000);
+  const pending = (records: ReturnType<typeof record>[], early: boolean): Pending => ({
+    op: null, records: early ? null : records, packed: early ? packRecords(records, Buffer.allocUnsafe) : null, rows: records.length,
+    bytes: records.reduce((n, r) => n + r.body.length, 0), resultOp: -1, resultAt: 0, resolve: () => {}, reject: () => {},
+  });
+  const group = [
+    pending([record('s1')], false),
+    pending([record('big1', big), record('s2')], true),
+    pending([record('s3'), record('s4')], false),
+    pending([record('big2', big)], true),
+    pending([record('big3', big)], true),
+    pending([record('s5')], false),
+  ];
+  const ops = groupOps(group);
+  const ids = ops.map((o) => {
+    const p = (o as Extract<typeof o, { k: 'append' }>).packed;
+    return Array.from({ length: p.n }, (_, i) => packedMessageId(p, i));
+  });
+  // big3 would take the first op past 64 K characters: it starts the second, and s5 rides with it.
+  assert.deepEqual(ids, [['s1', 'big1', 's2', 's3', 's4', 'big2'], ['big3', 's5']]);
+  assert.deepEqual(group.map((p) => [p.resultOp, p.resultAt]), [[0, 0], [0, 1], [0, 3], [0, 5], [1, 0], [1, 1]]);
+  assert.deepEqual(group.map((p) => [p.records, p.packed]), Array.from({ length: 6 }, () => [null, null]), 'nothing held until the commit');
 });
 
 test('bodies travel to the writer as UTF-8 bytes and are stored as the text they are, whatever their characters', async (t) => {

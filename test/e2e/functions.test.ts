@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -114,4 +114,57 @@ test('sluice fn test runs a function on a sample event and prints what it would 
     ['track', 'user-9', 'Signed Up'],
   ]);
   assert.deepEqual(report.refused, [null, null]);
+});
+
+/** The process's peak resident memory (VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  assert.ok(m, 'Linux reports VmHWM');
+  return Number(m[1]) / 1024;
+}
+
+test('a function that exceeds memory_mb is stopped at its limit under the sluice command flags', async (t) => {
+  // The sluice command runs Node with --max-old-space-size=1024, which V8 applied to every worker and so to every
+  // function, whatever its memory_mb: a hog grew to a gigabyte before it was stopped.
+  const { dir, config } = setup();
+  writeFileSync(
+    join(dir, 'functions', 'hog.ts'),
+    `export default async (event: any, ctx: any) => {
+  if (event.data.hog) { const keep: number[][] = []; for (;;) keep.push(new Array(100_000).fill(Math.random())); }
+  ctx.track({ userId: event.data.userId, event: 'Lean' });
+};`,
+  );
+  writeFileSync(
+    config,
+    `
+sources: [{ name: backend, write_keys: [${KEY}] }]
+functions:
+  - name: hog
+    file: functions/hog.ts
+    subscribe: { types: [user.created] }
+    memory_mb: 32
+    retry: { max_attempts: 1 }
+`,
+  );
+  const server = await startServer({ dataDir: join(dir, 'data'), args: ['--config', config], env: { SLUICE_ADMIN_TOKEN: 'functions-admin-token-0123456789' } });
+  t.after(() => server.stop());
+  const before = peakRssMb(server.child.pid!);
+  const hog = JSON.stringify({ specversion: '1.0', id: 'evt-hog', source: '/accounts', type: 'user.created', data: { hog: true, userId: 'u-1' } });
+  const res = await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { authorization: basicAuth(KEY), 'content-type': 'application/cloudevents+json' }, body: hog });
+  assert.equal(res.status, 200);
+
+  let status: { name: string; outOfMemory: number; deadLettered: number } | undefined;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const r = await fetch(`${server.url}/api/v1/functions`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+    assert.equal(r.status, 200);
+    status = ((await r.json()) as { functions: { name: string; outOfMemory: number; deadLettered: number }[] }).functions.find((f) => f.name === 'hog');
+    if (status !== undefined && status.deadLettered === 1) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(status?.outOfMemory, 1, `the hog ran out of memory: ${JSON.stringify(status)}`);
+  assert.equal(status?.deadLettered, 1);
+  // A 32 MB old generation, its young one and the thread's own: well under 200 MB more than before the hog ran.
+  const grew = peakRssMb(server.child.pid!) - before;
+  assert.ok(grew < 200, `peak RSS grew by ${Math.round(grew)} MB while the hog ran`);
 });

@@ -1,11 +1,19 @@
 // Starts the real `sluice start` command in a child process and reads its start-up lines, as a user would.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/**
+ * The Node flags of the `sluice` command's shebang (`#!/usr/bin/env -S node --max-old-space-size=...`): the server is
+ * started with them, as a user's is, since they change what its worker threads get (src/core/worker-heap.ts).
+ */
+export const CLI_NODE_FLAGS: readonly string[] = (/^#!.*\bnode\b(.*)$/.exec(readFileSync(CLI, 'utf8').split('\n', 1)[0]!)?.[1] ?? '')
+  .split(' ')
+  .filter(Boolean);
 
 export interface ServerProcess {
   url: string;
@@ -27,7 +35,7 @@ export function tempDataDir(prefix = 'sluice-test-'): string {
 
 export async function startServer(opts: { dataDir?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? tempDataDir();
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [...CLI_NODE_FLAGS, '--import', 'tsx', CLI, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...(opts.args ?? [])], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -122,3 +122,38 @@ test('a generation retired in the middle of a move finishes it as new pairs are 
   }
   for (let j = 1; j <= i; j++) assert.ok(idx.has('web', `r-${j}`), `pair ${j} is found`);
 });
+
+test('an outgrown table and a forgotten generation give their memory back at once, not at a full collection', (t) => {
+  // Memory is given back by transferring the arrays' buffers (dedupe-index.ts): watch which buffers go.
+  const given: ArrayBuffer[] = [];
+  const original = globalThis.structuredClone;
+  globalThis.structuredClone = ((value: unknown, options?: StructuredSerializeOptions) => {
+    for (const b of options?.transfer ?? []) given.push(b as ArrayBuffer);
+    return original(value, options);
+  }) as typeof structuredClone;
+  t.after(() => (globalThis.structuredClone = original));
+
+  const stored = new Map<number, StoredPair>();
+  const idx = indexOver(stored, 1000, 0);
+  let seq = 0;
+  const add = (): void => {
+    seq++;
+    stored.set(seq, { source: 'web', messageId: `m-${seq}` });
+    idx.add('web', `m-${seq}`, seq);
+  };
+  // The first table (4,096 slots) grows at 3/4 full; its entries move 8 slots per add, 512 adds.
+  while (!idx.moving.current) add();
+  assert.equal(given.length, 0, 'nothing given back while the move goes on');
+  while (idx.moving.current) add();
+  assert.deepEqual(given.map((b) => b.byteLength), [0, 0], 'the outgrown arrays, detached');
+  // Still finds what the outgrown table held.
+  assert.ok(idx.has('web', 'm-1'));
+
+  // Two rotations: the first generation is forgotten, and its arrays go with it.
+  given.length = 0;
+  idx.rotateIfDue(1000);
+  assert.equal(given.length, 2, 'the empty previous generation');
+  idx.rotateIfDue(2000);
+  assert.equal(given.length, 4, 'then the generation that held the pairs');
+  assert.equal(idx.has('web', 'm-1'), false);
+});

@@ -42,6 +42,17 @@ const MAX_OFFSET = 0xffff_ffff;
  */
 const MOVE_PER_ADD = 8;
 
+/**
+ * Gives the arrays' memory back now rather than at the writer's next full collection. An outgrown table's arrays
+ * (16 MB at 2 million slots, doubling with each growth) are old-generation objects, and the writer thread runs a full
+ * collection only every few minutes: they stayed resident that long after the move (ad-hoc: 16 MB of a batch run's
+ * RSS, BENCHMARKS.md 2026-12-05). Transferring a buffer detaches it and hands its memory to a new, unreferenced
+ * ArrayBuffer in the young generation, which the next scavenge (milliseconds away) frees.
+ */
+function release(...arrays: Uint32Array[]): void {
+  structuredClone(undefined, { transfer: arrays.map((a) => a.buffer as ArrayBuffer) });
+}
+
 /** Linear probing over one pair of arrays: calls `visit` with each position stored under `fp` until it returns true. */
 function probe(fps: Uint32Array, offsets: Uint32Array, base: number, fp: number, visit: (seq: number) => boolean): boolean {
   const mask = fps.length - 1;
@@ -78,6 +89,13 @@ class FingerprintTable {
     this.fps = new Uint32Array(capacity);
     this.offsets = new Uint32Array(capacity);
     this.mask = capacity - 1;
+  }
+
+  /** Frees the arrays at once (see release); the table must not be used after. */
+  dispose(): void {
+    release(this.fps, this.offsets, ...(this.oldFps === null ? [] : [this.oldFps, this.oldOffsets!]));
+    this.oldFps = null;
+    this.oldOffsets = null;
   }
 
   /** True while a growth is still being moved (tests look). */
@@ -136,6 +154,7 @@ class FingerprintTable {
     if (end === fps.length) {
       this.oldFps = null;
       this.oldOffsets = null;
+      release(fps, offsets);
     }
   }
 }
@@ -181,6 +200,7 @@ export class DedupeIndex {
     // Four billion positions within one generation (50,000 events/s for a day): the generation ends early. The pairs
     // of the one before are forgotten then, before their window is over; that is the price of 4-byte positions.
     if (!this.current.fits(seq)) {
+      this.previous.dispose();
       this.previous = this.current;
       this.current = new FingerprintTable();
     }
@@ -193,13 +213,19 @@ export class DedupeIndex {
   rotateIfDue(now: number): void {
     if (now - this.currentStarted < this.windowMs) return;
     // Two windows without a rotation (an idle log): the current keys are a window old too.
-    this.previous = now - this.currentStarted >= 2 * this.windowMs ? new FingerprintTable() : this.current;
+    this.previous.dispose();
+    if (now - this.currentStarted >= 2 * this.windowMs) {
+      this.current.dispose();
+      this.previous = new FingerprintTable();
+    } else this.previous = this.current;
     this.current = new FingerprintTable();
     this.currentStarted = now;
   }
 
   /** Forgets everything: used before a rebuild (after a failed commit, whose additions never reached the disk). */
   clear(now: number): void {
+    this.current.dispose();
+    this.previous.dispose();
     this.current = new FingerprintTable();
     this.previous = new FingerprintTable();
     this.currentStarted = now;

@@ -64,6 +64,56 @@ export function packRecords(records: readonly LogRecord[], alloc: BodyAlloc = Bu
   };
 }
 
+/**
+ * Several packs as one, in order, the bodies copied into `alloc`'s bytes. The writer client packs a large request's
+ * records as soon as it queues them (writer-client.ts) and merges them into ops when the group is sent.
+ */
+export function mergePacked(packs: readonly PackedRecords[], alloc: BodyAlloc = Buffer.allocUnsafeSlow): PackedRecords {
+  let n = 0;
+  let bytes = 0;
+  for (const p of packs) {
+    n += p.n;
+    bytes += p.bodies.byteLength;
+  }
+  const ends = new Uint32Array(n * 2);
+  const bodyEnds = new Uint32Array(n);
+  const bodies = alloc(bytes);
+  const texts: string[] = [];
+  const sources: string[] = [];
+  const times: number[] = [];
+  let sameSource = true;
+  let sameTime = true;
+  let i = 0;
+  let at = 0;
+  let offset = 0;
+  for (const p of packs) {
+    texts.push(p.text);
+    for (let k = 0; k < p.n * 2; k++) ends[i * 2 + k] = at + p.ends[k]!;
+    for (let k = 0; k < p.n; k++) {
+      bodyEnds[i + k] = offset + p.bodyEnds[k]!;
+      const source = packedSource(p, k);
+      const time = packedReceivedAt(p, k);
+      if (source !== (sources[0] ?? source)) sameSource = false;
+      if (time !== (times[0] ?? time)) sameTime = false;
+      sources.push(source);
+      times.push(time);
+    }
+    bodies.set(p.bodies, offset);
+    i += p.n;
+    at += p.text.length;
+    offset += p.bodies.byteLength;
+  }
+  return {
+    n,
+    source: n === 0 ? '' : sameSource ? sources[0]! : sources,
+    receivedAt: n === 0 ? 0 : sameTime ? times[0]! : times,
+    text: texts.join(''),
+    ends,
+    bodies,
+    bodyEnds,
+  };
+}
+
 /** What postMessage must transfer rather than copy: the whole buffer the bodies were packed into. */
 export function packedTransfer(p: PackedRecords): ArrayBuffer {
   return p.bodies.buffer as ArrayBuffer;

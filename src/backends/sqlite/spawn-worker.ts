@@ -2,8 +2,10 @@
 // carry the parent's --import loader into workers, so tsx is registered in the worker first; compiled, the .js file
 // is loaded directly.
 import { type ResourceLimits, Worker } from 'node:worker_threads';
+import { letWorkersSizeTheirHeaps } from '../../core/worker-heap.js';
 
 export function spawnWorker(name: string, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
+  letWorkersSizeTheirHeaps();
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const url = new URL(`./${name}${ext}`, import.meta.url);
   return ext === '.ts'

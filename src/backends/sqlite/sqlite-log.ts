@@ -44,6 +44,8 @@ export const WAL_RESET_PAGES = 16_384;
  * BENCHMARKS.md, 2026-12-04 late).
  */
 const CHECKPOINT_EVERY_MS = 50;
+/** The checkpointer holds nothing but its connection: a small heap, so that V8 does not size it from gigabytes. */
+const CHECKPOINTER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
 const MAX_PENDING_REJECTS = 10_000;
 
@@ -66,7 +68,7 @@ export class SqliteLog implements Log, RejectLog {
     configure(this.db, CACHE_KIB.reader);
     migrate(this.db);
     for (const x of WRITER_EXTENSIONS) this.db.exec(x.schema);
-    this.checkpointer = spawnWorker('checkpointer-worker', { path: opts.path, everyMs: CHECKPOINT_EVERY_MS });
+    this.checkpointer = spawnWorker('checkpointer-worker', { path: opts.path, everyMs: CHECKPOINT_EVERY_MS }, CHECKPOINTER_HEAP);
     this.checkpointer.unref();
     // A checkpointer that dies costs only WAL growth; commits stay durable. Note it and carry on.
     this.checkpointer.on('error', (err) => opts.onCheckpointerError?.(err));

@@ -11,16 +11,19 @@
 import type { Worker } from 'node:worker_threads';
 import { SluiceError } from '../../core/errors.js';
 import type { LogRecord } from '../../core/event.js';
-import { type BodyAlloc, packedTransfer, packRecords } from './packed-records.js';
+import { BodySlabs, SLAB_BYTES, type Slab } from './body-slabs.js';
+import { type BodyAlloc, mergePacked, type PackedRecords, packedTransfer, packRecords } from './packed-records.js';
 import { spawnWorker } from './spawn-worker.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterStarted } from './writer-protocol.js';
 
 /**
- * The writer thread's young generation. What it allocates (each group's deserialized message, its result arrays) dies
- * within the group, so V8's default (16 MB semi-spaces, ~33 MB resident once filled) only held garbage: with 8 MB the
- * process's peak RSS under 1,000 batch connections fell by 10–30 MB (ad-hoc, alternated runs; BENCHMARKS.md).
+ * The writer thread's heap. What it allocates (each group's deserialized message, its result arrays) dies within the
+ * group, so V8's default young generation (16 MB semi-spaces, ~33 MB resident once filled) only held garbage: with 8 MB
+ * the process's peak RSS under 1,000 batch connections fell by 10–30 MB (ad-hoc, alternated runs; BENCHMARKS.md). It
+ * holds one group alive (bounded by log.max_queued_bytes); the dedupe index's arrays live outside the V8 heap. 256 MB
+ * also keeps V8 from growing the old generation to 4× what survives, as it does when the limit is gigabytes.
  */
-const WRITER_HEAP = { maxYoungGenerationSizeMb: 8 };
+const WRITER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
 
 /**
  * Buffers kept for packing bodies into, and the size of a new one. The writer transfers each op's buffer back with
@@ -40,6 +43,10 @@ export interface Pending {
   op: WriteOp | null;
   /** An append's records until they are packed for the writer; null after (see groupOps) and for other writes. */
   records: readonly LogRecord[] | null;
+  /** A large append's records, packed as it was queued (EARLY_PACK_CHARS); null until then and after groupOps. */
+  packed?: PackedRecords | null;
+  /** Where `packed`'s bodies were carved from, until they are copied into an op. */
+  slab?: Slab | null;
   rows: number;
   /** For an append, its records' body characters (SqliteLog.append counts them). */
   bytes: number;
@@ -81,6 +88,8 @@ export class WriterClient {
   private flushScheduled = false;
   private isStarted = false;
   private readonly spare: ArrayBuffer[] = [];
+  /** Bytes for requests packed as they are queued: as many slabs kept for reuse as the queue cap fills. */
+  private readonly slabs: BodySlabs;
   /** Bytes for an op's bodies: a spare buffer when one is large enough, else a new one. */
   private readonly alloc: BodyAlloc = (bytes) => {
     let ab = this.spare.pop();
@@ -96,6 +105,7 @@ export class WriterClient {
     private readonly limits: WriterLimits,
     private readonly onCommit: CommitObserver = () => {},
   ) {
+    this.slabs = new BodySlabs(Math.ceil(limits.maxQueuedBytes / SLAB_BYTES));
     this.worker = spawnWorker('writer-worker', init, WRITER_HEAP);
     this.worker.on('message', (reply: WriterReply | WriterStarted) => {
       if ('started' in reply) this.isStarted = true;
@@ -126,7 +136,7 @@ export class WriterClient {
 
   /** Queues any write but an append (see append); resolves with its result once durable. */
   submit(op: WriteOp, bytes = 0, rows = 0): Promise<OpResult> {
-    return this.enqueue(op, null, bytes, rows);
+    return this.enqueue(op, null, null, bytes, rows);
   }
 
   /**
@@ -136,20 +146,36 @@ export class WriterClient {
    * one statement per request (single calls at 64 connections: the writer's CPU per request fell by ~20%).
    */
   append(records: readonly LogRecord[], bytes: number): Promise<(number | null)[]> {
-    return this.enqueue(null, records, bytes, records.length) as Promise<(number | null)[]>;
+    const refused = this.refusal(bytes);
+    if (refused !== null) return Promise.reject(refused);
+    if (bytes < EARLY_PACK_CHARS) return this.enqueue(null, records, null, bytes, records.length) as Promise<(number | null)[]>;
+    let slab: Slab | null = null;
+    const packed = packRecords(records, (n) => {
+      const taken = this.slabs.take(n);
+      slab = taken.slab;
+      return taken.bytes;
+    });
+    return this.enqueue(null, null, packed, bytes, records.length, slab) as Promise<(number | null)[]>;
   }
 
-  private enqueue(op: WriteOp | null, records: readonly LogRecord[] | null, bytes: number, rows: number): Promise<OpResult> {
+  /** Why a write of `bytes` cannot be queued now, or null. */
+  private refusal(bytes: number): SluiceError | null {
     if (this.failed !== null || this.closing) {
-      return Promise.reject(new SluiceError('storage_unavailable', this.closing ? 'the log is shutting down' : `the log cannot write: ${this.failed!.message}`));
+      return new SluiceError('storage_unavailable', this.closing ? 'the log is shutting down' : `the log cannot write: ${this.failed!.message}`);
     }
     // An append is always admitted when nothing waits, so a request larger than the cap is not refused forever.
     if (bytes > 0 && this.queuedBytes > 0 && this.queuedBytes + bytes > this.limits.maxQueuedBytes) {
-      return Promise.reject(new SluiceError('overloaded', `${this.queuedBytes} bytes are waiting to be written; retry shortly`));
+      return new SluiceError('overloaded', `${this.queuedBytes} bytes are waiting to be written; retry shortly`);
     }
+    return null;
+  }
+
+  private enqueue(op: WriteOp | null, records: readonly LogRecord[] | null, packed: PackedRecords | null, bytes: number, rows: number, slab: Slab | null = null): Promise<OpResult> {
+    const refused = this.refusal(bytes);
+    if (refused !== null) return Promise.reject(refused);
     this.queuedBytes += bytes;
     return new Promise<OpResult>((resolve, reject) => {
-      this.queue.push({ op, records, rows, bytes, resultOp: -1, resultAt: 0, resolve, reject });
+      this.queue.push({ op, records, packed, slab, rows, bytes, resultOp: -1, resultAt: 0, resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -182,17 +208,28 @@ export class WriterClient {
       ops = groupOps(group, this.alloc);
       for (const op of ops) if (op.k === 'append') transfer.push(packedTransfer(op.packed));
     } catch (err) {
+      this.releaseSlabs(group);
       // A bug in packing fails this group's writes (their callers answer 500) instead of leaving them unanswered.
       this.queuedBytes -= group.reduce((sum, p) => sum + p.bytes, 0);
       for (const p of group) p.reject(err as Error);
       this.scheduleFlush();
       return;
     }
+    this.releaseSlabs(group);
     this.inFlight = group;
     this.inFlightStarted = performance.now();
     this.inFlightNewBuffers = this.newBuffers;
     this.newBuffers = 0;
     this.worker.postMessage({ id: this.nextId++, ops, now: Date.now() }, transfer);
+  }
+
+  /** The group's early packs have been copied into its ops (or the group failed): their slabs can be reused. */
+  private releaseSlabs(group: readonly Pending[]): void {
+    for (const p of group) {
+      if (p.slab === undefined || p.slab === null) continue;
+      this.slabs.release(p.slab);
+      p.slab = null;
+    }
   }
 
   private onReply(reply: WriterReply): void {
@@ -274,28 +311,61 @@ export class WriterClient {
 const APPEND_OP_CHARS = 64 * 1024;
 
 /**
+ * A request whose records hold this many body characters is packed as it is queued, not when its group is sent.
+ * Queued records held their bodies as V8 builds them (cons strings over slices of the request's text): ~1.8 KB of
+ * heap per 420-byte batch event, alive while the writer commits the groups before theirs, so under overload they
+ * were promoted to the old generation (~20 MB of the main thread's heap under 1,000 batch connections, heap snapshot,
+ * BENCHMARKS.md 2026-12-05). Packed, a request's bodies are its exact UTF-8 bytes outside the heap, and its records
+ * die young. Small requests (single calls) keep being packed at send time with their neighbours: that is cheaper
+ * per request, and their records are too few to matter.
+ */
+const EARLY_PACK_CHARS = 4096;
+
+/** One op's appends in order: runs of records still to pack, and requests packed when queued. */
+type OpParts = (LogRecord[] | PackedRecords)[];
+
+function packOp(parts: OpParts, alloc?: BodyAlloc): PackedRecords {
+  if (parts.length === 1 && Array.isArray(parts[0])) return packRecords(parts[0], alloc);
+  return mergePacked(
+    parts.map((part) => (Array.isArray(part) ? packRecords(part, Buffer.allocUnsafe) : part)),
+    alloc,
+  );
+}
+
+/**
  * The group's writes as the writer takes them: the appends first, packed together into ops of up to APPEND_OP_CHARS,
  * then every other write in order. Notes in each pending write where its result will be, and lets go of its records:
  * the packed copy is what travels, and records held until the commit outlived young-generation collections, which
  * copied every body they held and then promoted them for a full collection to free (see SqliteLog.append).
  */
 export function groupOps(group: readonly Pending[], alloc?: BodyAlloc): WriteOp[] {
-  const packs: LogRecord[][] = [];
-  let current: LogRecord[] | null = null;
+  const opParts: OpParts[] = [];
+  let current: OpParts | null = null;
   let chars = 0;
+  let n = 0;
   for (const p of group) {
-    if (p.op !== null || p.records === null) continue;
+    if (p.op !== null || (p.records === null && (p.packed ?? null) === null)) continue;
     if (current === null || (chars > 0 && chars + p.bytes > APPEND_OP_CHARS)) {
-      packs.push((current = []));
+      opParts.push((current = []));
       chars = 0;
+      n = 0;
     }
-    p.resultOp = packs.length - 1;
-    p.resultAt = current.length;
-    for (const r of p.records) current.push(r);
+    p.resultOp = opParts.length - 1;
+    p.resultAt = n;
+    if (p.records !== null) {
+      const last = current[current.length - 1];
+      const run = Array.isArray(last) ? last : (current[current.length] = []);
+      for (const r of p.records) run.push(r);
+      n += p.records.length;
+    } else {
+      current.push(p.packed!);
+      n += p.packed!.n;
+    }
     chars += p.bytes;
     p.records = null;
+    p.packed = null;
   }
-  const ops: WriteOp[] = packs.map((records) => ({ k: 'append', packed: packRecords(records, alloc) }));
+  const ops: WriteOp[] = opParts.map((parts) => ({ k: 'append', packed: packOp(parts, alloc) }));
   for (const p of group) {
     if (p.op === null) continue;
     p.resultOp = ops.length;

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
+import { letWorkersSizeTheirHeaps } from '../../core/worker-heap.js';
 import type { CompiledFunction } from './compile.js';
 import type { EmittedCall } from './emitted.js';
 import type { FromWorker, LogLine, SandboxInit, ToWorker } from './sandbox-protocol.js';
@@ -30,6 +31,12 @@ export interface RunResult {
 const WATCHDOG_GRACE_MS = 250;
 /** A worker's start (thread, module probe) is given this on top of the function's own timeout. */
 const START_ALLOWANCE_MS = 10_000;
+/**
+ * A function's young generation: 16 MB (two 8 MB semi-spaces), what the main thread has. Functions ran with it while
+ * the main thread's --max-semi-space-size reached every worker (src/core/worker-heap.ts); said here, it stays so. Its
+ * old generation is the function's `memory_mb`, which that flag's sibling overrode until then.
+ */
+const FUNCTION_YOUNG_MB = 16;
 
 let bundledWorker: string | undefined;
 
@@ -61,8 +68,9 @@ class SandboxWorker {
   readonly ready: Promise<void>;
 
   constructor(init: SandboxInit, memoryMb: number) {
+    letWorkersSizeTheirHeaps();
     const src = workerSource();
-    const options = { workerData: init, resourceLimits: { maxOldGenerationSizeMb: memoryMb }, stdout: true, stderr: true };
+    const options = { workerData: init, resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: FUNCTION_YOUNG_MB }, stdout: true, stderr: true };
     this.worker = 'url' in src ? new Worker(src.url, options) : new Worker(src.code, { ...options, eval: true });
     // The function's output goes through ctx.log and console; raw stdio of the thread is dropped.
     this.worker.stdout.resume();
