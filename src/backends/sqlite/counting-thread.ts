@@ -29,13 +29,15 @@ const RESTART_MS = 1_000;
 const MAX_RESTART_MS = 30_000;
 
 /**
- * The thread's heap. With V8's defaults (a young generation of ~48 MB, and an old one allowed to grow to 4× what
- * survived the last full collection, as the process may use gigabytes) it reached ~55 MB under load while holding a
- * few MB alive, and the process's RSS under 1,000 connections rose by ~50 MB with it. A limit of 256 MB makes V8 grow
- * the old generation by ~1.3× instead (ad-hoc: ~28 MB at peak). A batch holds at most MAX_BATCH_BODY_CHARS of event
- * bodies (src/log/slices.ts), so a batch fits well inside it; should the thread still run out, it is started again.
+ * The thread's heap. The old generation's limit is 256 MB, which makes V8 grow it by ~1.3× what survives rather than
+ * up to 4× (its factor when the limit is gigabytes). A batch holds at most MAX_BATCH_BODY_CHARS of event bodies
+ * (src/log/slices.ts), so a batch fits well inside it; should the thread still run out, it is started again. The young
+ * generation is 16 MB: with 8 the thread took ~20% more CPU per event to catch up after a batch load (12.8 s against
+ * 10.7–10.9 s for ~1.7 million events, ad-hoc alternated runs, BENCHMARKS.md 2026-12-05), and counting, not ingest,
+ * bounds the batch rate the whole pipeline sustains. (Until 2026-12-05 the sluice command's flags overrode these
+ * limits; src/core/worker-heap.ts.)
  */
-const COUNTING_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+const COUNTING_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 };
 
 export class CountingThread {
   private worker!: Worker;

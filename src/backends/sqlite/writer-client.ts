@@ -17,13 +17,14 @@ import { spawnWorker } from './spawn-worker.js';
 import type { OpResult, WriteOp, WriterInit, WriterReply, WriterStarted } from './writer-protocol.js';
 
 /**
- * The writer thread's heap. What it allocates (each group's deserialized message, its result arrays) dies within the
- * group, so V8's default young generation (16 MB semi-spaces, ~33 MB resident once filled) only held garbage: with 8 MB
- * the process's peak RSS under 1,000 batch connections fell by 10–30 MB (ad-hoc, alternated runs; BENCHMARKS.md). It
- * holds one group alive (bounded by log.max_queued_bytes); the dedupe index's arrays live outside the V8 heap. 256 MB
- * also keeps V8 from growing the old generation to 4× what survives, as it does when the limit is gigabytes.
+ * The writer thread's heap. A 16 MB young generation: most of what it allocates dies within its group, and with
+ * 8 MB the writer's work for the counting thread's writes (rollups, identity) took ~30% more CPU per event (catch-up
+ * after a batch load, 8.1–8.5 s against 10.8–11.0 s for ~1.7 million events, ad-hoc alternated runs, BENCHMARKS.md
+ * 2026-12-05), for ~15 MB less RSS. The old generation holds one group alive (bounded by log.max_queued_bytes) and
+ * the dedupe index's arrays live outside the V8 heap: 256 MB also keeps V8 from growing it to 4× what survives, as it
+ * does when the limit is gigabytes. (Until 2026-12-05 the sluice command's flags overrode these; src/core/worker-heap.ts.)
  */
-const WRITER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+const WRITER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 };
 
 /**
  * Buffers kept for packing bodies into, and the size of a new one. The writer transfers each op's buffer back with
