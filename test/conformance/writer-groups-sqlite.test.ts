@@ -15,22 +15,24 @@ function record(id: string, body = '{}'): { source: string; messageId: string; t
 }
 
 /** A log in a fresh directory, removed after the test, that records each commit's writes and rows in `groups`. */
-function openLog(t: TestContext): { log: SqliteLog; groups: { ops: number; rows: number }[]; newBuffers: number[] } {
+function openLog(t: TestContext): { log: SqliteLog; groups: { ops: number; rows: number }[]; newBuffers: number[]; packedEarly: number[] } {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-groups-'));
   const groups: { ops: number; rows: number }[] = [];
   const newBuffers: number[] = [];
+  const packedEarly: number[] = [];
   const log = new SqliteLog({
     path: join(dir, 'sluice.db'), dedupe_window_ms: 60_000, retention_ms: 60_000, keep_rejects: 1000, maxRowsPerCommit: 10_000, maxQueuedBytes: 1 << 20,
-    onCommit: ({ ops, rows, newBuffers: n }) => {
+    onCommit: ({ ops, rows, newBuffers: n, packedEarly: early }) => {
       groups.push({ ops, rows });
       newBuffers.push(n);
+      packedEarly.push(early);
     },
   });
   t.after(async () => {
     await log.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { log, groups, newBuffers };
+  return { log, groups, newBuffers, packedEarly };
 }
 
 test('under appends, a write without one waits for the next append and commits with it; alone, it commits at once', async (t) => {
@@ -95,7 +97,7 @@ test("the appends of one group commit together, each answered with its own recor
 
 test('a group packs its appends into ops of up to 64 K body characters, appends first, and notes where each result is', () => {
   const pending = (records: ReturnType<typeof record>[] | null, op: Pending['op'] = null): Pending => ({
-    op, records, rows: records?.length ?? 0, bytes: records?.reduce((n, r) => n + r.body.length, 0) ?? 0,
+    op, records, packed: null, slab: null, rows: records?.length ?? 0, bytes: records?.reduce((n, r) => n + r.body.length, 0) ?? 0,
     resultOp: -1, resultAt: 0, resolve: () => {}, reject: () => {},
   });
   const big = 'b'.repeat(40_000);
@@ -120,7 +122,7 @@ test('a group packs its appends into ops of up to 64 K body characters, appends 
 test('appends packed as they were queued share ops with the others, in order, each result where noted', () => {
   const big = 'b'.repeat(30_000);
   const pending = (records: ReturnType<typeof record>[], early: boolean): Pending => ({
-    op: null, records: early ? null : records, packed: early ? packRecords(records, Buffer.allocUnsafe) : null, rows: records.length,
+    op: null, records: early ? null : records, packed: early ? packRecords(records, Buffer.allocUnsafe) : null, slab: null, rows: records.length,
     bytes: records.reduce((n, r) => n + r.body.length, 0), resultOp: -1, resultAt: 0, resolve: () => {}, reject: () => {},
   });
   const group = [
@@ -140,6 +142,20 @@ test('appends packed as they were queued share ops with the others, in order, ea
   assert.deepEqual(ids, [['s1', 'big1', 's2', 's3', 's4', 'big2'], ['big3', 's5']]);
   assert.deepEqual(group.map((p) => [p.resultOp, p.resultAt]), [[0, 0], [0, 1], [0, 3], [0, 5], [1, 0], [1, 1]]);
   assert.deepEqual(group.map((p) => [p.records, p.packed]), Array.from({ length: 6 }, () => [null, null]), 'nothing held until the commit');
+});
+
+test('a request of 4 K body characters or more is packed as it is queued, a smaller one when its group is sent', async (t) => {
+  const { log, groups, packedEarly } = openLog(t);
+  await log.append([record('warm')]);
+  groups.length = 0;
+  packedEarly.length = 0;
+  const large = JSON.stringify({ pad: 'l'.repeat(5_000) });
+  const [small, big] = await Promise.all([log.append([record('small')]), log.append([record('big1', large), record('big2')])]);
+  assert.deepEqual(groups, [{ ops: 2, rows: 3 }], 'one commit for both');
+  assert.deepEqual(packedEarly, [1], 'only the large request was packed as it was queued');
+  assert.deepEqual([small.seqs, big.seqs], [[2], [3, 4]]);
+  const read = await (await log.consumer('check')).read(10);
+  assert.equal(read.find((d) => d.event.messageId === 'big1')?.event.body, large);
 });
 
 test('bodies travel to the writer as UTF-8 bytes and are stored as the text they are, whatever their characters', async (t) => {

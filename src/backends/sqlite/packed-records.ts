@@ -91,12 +91,10 @@ export function mergePacked(packs: readonly PackedRecords[], alloc: BodyAlloc = 
     for (let k = 0; k < p.n * 2; k++) ends[i * 2 + k] = at + p.ends[k]!;
     for (let k = 0; k < p.n; k++) {
       bodyEnds[i + k] = offset + p.bodyEnds[k]!;
-      const source = packedSource(p, k);
-      const time = packedReceivedAt(p, k);
-      if (source !== (sources[0] ?? source)) sameSource = false;
-      if (time !== (times[0] ?? time)) sameTime = false;
-      sources.push(source);
-      times.push(time);
+      sources.push(packedSource(p, k));
+      times.push(packedReceivedAt(p, k));
+      if (sources[i + k] !== sources[0]) sameSource = false;
+      if (times[i + k] !== times[0]) sameTime = false;
     }
     bodies.set(p.bodies, offset);
     i += p.n;

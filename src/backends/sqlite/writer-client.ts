@@ -44,10 +44,10 @@ export interface Pending {
   op: WriteOp | null;
   /** An append's records until they are packed for the writer; null after (see groupOps) and for other writes. */
   records: readonly LogRecord[] | null;
-  /** A large append's records, packed as it was queued (EARLY_PACK_CHARS); null until then and after groupOps. */
-  packed?: PackedRecords | null;
+  /** A large append's records, packed as it was queued (EARLY_PACK_CHARS); null otherwise and after groupOps. */
+  packed: PackedRecords | null;
   /** Where `packed`'s bodies were carved from, until they are copied into an op. */
-  slab?: Slab | null;
+  slab: Slab | null;
   rows: number;
   /** For an append, its records' body characters (SqliteLog.append counts them). */
   bytes: number;
@@ -66,8 +66,11 @@ export interface WriterLimits {
 }
 
 export interface CommitObserver {
-  /** `newBuffers`: body buffers allocated for the group, not taken from the spares the writer handed back. */
-  (info: { rows: number; ops: number; ms: number; ok: boolean; newBuffers: number }): void;
+  /**
+   * `newBuffers`: body buffers allocated for the group, not taken from the spares the writer handed back.
+   * `packedEarly`: the group's appends that were packed as they were queued (EARLY_PACK_CHARS).
+   */
+  (info: { rows: number; ops: number; ms: number; ok: boolean; newBuffers: number; packedEarly: number }): void;
 }
 
 export class WriterClient {
@@ -78,6 +81,7 @@ export class WriterClient {
   /** Body buffers allocated since the last group was sent: that group's, once it is. */
   private newBuffers = 0;
   private inFlightNewBuffers = 0;
+  private inFlightPackedEarly = 0;
   private queuedBytes = 0;
   private nextId = 1;
   private failed: Error | null = null;
@@ -137,7 +141,9 @@ export class WriterClient {
 
   /** Queues any write but an append (see append); resolves with its result once durable. */
   submit(op: WriteOp, bytes = 0, rows = 0): Promise<OpResult> {
-    return this.enqueue(op, null, null, bytes, rows);
+    const refused = this.refusal(bytes);
+    if (refused !== null) return Promise.reject(refused);
+    return this.enqueue({ op, records: null, packed: null, slab: null, rows, bytes });
   }
 
   /**
@@ -147,16 +153,18 @@ export class WriterClient {
    * one statement per request (single calls at 64 connections: the writer's CPU per request fell by ~20%).
    */
   append(records: readonly LogRecord[], bytes: number): Promise<(number | null)[]> {
+    // Checked before packing, so that a refused request costs no packing.
     const refused = this.refusal(bytes);
     if (refused !== null) return Promise.reject(refused);
-    if (bytes < EARLY_PACK_CHARS) return this.enqueue(null, records, null, bytes, records.length) as Promise<(number | null)[]>;
+    const rows = records.length;
+    if (bytes < EARLY_PACK_CHARS) return this.enqueue({ op: null, records, packed: null, slab: null, rows, bytes }) as Promise<(number | null)[]>;
     let slab: Slab | null = null;
     const packed = packRecords(records, (n) => {
       const taken = this.slabs.take(n);
       slab = taken.slab;
       return taken.bytes;
     });
-    return this.enqueue(null, null, packed, bytes, records.length, slab) as Promise<(number | null)[]>;
+    return this.enqueue({ op: null, records: null, packed, slab, rows, bytes }) as Promise<(number | null)[]>;
   }
 
   /** Why a write of `bytes` cannot be queued now, or null. */
@@ -171,12 +179,11 @@ export class WriterClient {
     return null;
   }
 
-  private enqueue(op: WriteOp | null, records: readonly LogRecord[] | null, packed: PackedRecords | null, bytes: number, rows: number, slab: Slab | null = null): Promise<OpResult> {
-    const refused = this.refusal(bytes);
-    if (refused !== null) return Promise.reject(refused);
-    this.queuedBytes += bytes;
+  /** Queues a write that refusal() has admitted. */
+  private enqueue(w: Pick<Pending, 'op' | 'records' | 'packed' | 'slab' | 'rows' | 'bytes'>): Promise<OpResult> {
+    this.queuedBytes += w.bytes;
     return new Promise<OpResult>((resolve, reject) => {
-      this.queue.push({ op, records, packed, slab, rows, bytes, resultOp: -1, resultAt: 0, resolve, reject });
+      this.queue.push({ ...w, resultOp: -1, resultAt: 0, resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -203,6 +210,8 @@ export class WriterClient {
       n++;
     }
     const group = this.queue.splice(0, n);
+    let packedEarly = 0;
+    for (const p of group) if (p.packed !== null) packedEarly++;
     let ops: WriteOp[];
     const transfer: ArrayBuffer[] = [];
     try {
@@ -220,6 +229,7 @@ export class WriterClient {
     this.inFlight = group;
     this.inFlightStarted = performance.now();
     this.inFlightNewBuffers = this.newBuffers;
+    this.inFlightPackedEarly = packedEarly;
     this.newBuffers = 0;
     this.worker.postMessage({ id: this.nextId++, ops, now: Date.now() }, transfer);
   }
@@ -227,7 +237,7 @@ export class WriterClient {
   /** The group's early packs have been copied into its ops (or the group failed): their slabs can be reused. */
   private releaseSlabs(group: readonly Pending[]): void {
     for (const p of group) {
-      if (p.slab === undefined || p.slab === null) continue;
+      if (p.slab === null) continue;
       this.slabs.release(p.slab);
       p.slab = null;
     }
@@ -245,7 +255,7 @@ export class WriterClient {
       rows += p.rows;
     }
     if (rows > 0) this.lastAppendAt = performance.now();
-    this.onCommit({ rows, ops: group.length, ms: performance.now() - this.inFlightStarted, ok: reply.ok, newBuffers: this.inFlightNewBuffers });
+    this.onCommit({ rows, ops: group.length, ms: performance.now() - this.inFlightStarted, ok: reply.ok, newBuffers: this.inFlightNewBuffers, packedEarly: this.inFlightPackedEarly });
     if (reply.ok) {
       for (const p of group) {
         const result = reply.results[p.resultOp] ?? null;
@@ -345,7 +355,7 @@ export function groupOps(group: readonly Pending[], alloc?: BodyAlloc): WriteOp[
   let chars = 0;
   let n = 0;
   for (const p of group) {
-    if (p.op !== null || (p.records === null && (p.packed ?? null) === null)) continue;
+    if (p.op !== null || (p.records === null && p.packed === null)) continue;
     if (current === null || (chars > 0 && chars + p.bytes > APPEND_OP_CHARS)) {
       opParts.push((current = []));
       chars = 0;
